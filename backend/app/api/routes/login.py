@@ -1,0 +1,252 @@
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Body,
+    Cookie,
+    Form,
+    HTTPException,
+    Response,
+    status,
+)
+from fastapi.responses import HTMLResponse
+
+from app import crud
+from app.api.deps import (
+    AuthenticatedDep,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    SuperuserDep,
+    unauthorized,
+)
+from app.core import security
+from app.core.config import API_V1_STR, Settings
+from app.exceptions import InactiveUserError, InvalidCredentialsError, SessionError
+from app.mail import generate_reset_password_email, send_email_in_background
+from app.models import (
+    LoginForm,
+    Message,
+    NewPassword,
+    PasswordRecovery,
+    RefreshRequest,
+    Token,
+    User,
+    UserPublic,
+    UserSession,
+)
+
+router = APIRouter(tags=["login"])
+
+REFRESH_COOKIE = "refresh_token"
+REFRESH_COOKIE_PATH = f"{API_V1_STR}/login/refresh"
+INACTIVE = HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user")
+
+
+def _issue_tokens(
+    *,
+    response: Response,
+    settings: Settings,
+    user: User,
+    user_session: UserSession,
+    refresh_token: str,
+) -> Token:
+    """Sign an access token for the session and hand out its refresh token."""
+    lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
+    access_token = security.create_token(
+        subject=user.id,
+        token_type=security.TokenType.ACCESS,
+        expires_delta=lifetime,
+        secret_key=settings.SECRET_KEY,
+        claims={"sid": str(user_session.id)},
+    )
+    response.set_cookie(
+        REFRESH_COOKIE,
+        refresh_token,
+        max_age=int(timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS).total_seconds()),
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=settings.ENVIRONMENT != "local",
+        samesite="strict",
+    )
+    return Token(
+        access_token=access_token,
+        expires_in=int(lifetime.total_seconds()),
+        refresh_token=refresh_token,
+    )
+
+
+@router.post("/login/access-token")
+async def login_access_token(
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    form_data: Annotated[LoginForm, Form()],
+) -> Token:
+    """OAuth2 password login (the username is the email): an access and a refresh token.
+
+    The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
+    """
+    try:
+        user = await crud.authenticate(
+            session=session,
+            email=form_data.username,
+            password=form_data.password,
+            bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        )
+    except InvalidCredentialsError as exc:
+        raise unauthorized(str(exc)) from exc
+    except InactiveUserError as exc:
+        raise INACTIVE from exc
+    user_session, refresh_token = await crud.create_session(
+        session=session,
+        user=user,
+        lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+    )
+    return _issue_tokens(
+        response=response,
+        settings=settings,
+        user=user,
+        user_session=user_session,
+        refresh_token=refresh_token,
+    )
+
+
+@router.post("/login/test-token")
+async def test_token(current_user: CurrentUser) -> UserPublic:
+    """Check an access token: answers with its user."""
+    return UserPublic.model_validate(current_user)
+
+
+@router.post("/login/refresh")
+async def refresh_access_token(
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    body: Annotated[RefreshRequest | None, Body()] = None,
+    refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> Token:
+    """Trade a refresh token (cookie, or `refresh_token` in the body) for new tokens.
+
+    Each refresh token works once; presenting a used one again revokes the session.
+    """
+    refresh_token = (body.refresh_token if body else None) or refresh_cookie
+    if not refresh_token:
+        raise unauthorized("Missing refresh token")
+    try:
+        user, user_session, new_token = await crud.rotate_refresh_token(
+            session=session, refresh_token=refresh_token
+        )
+    except SessionError as exc:
+        response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+        raise unauthorized(str(exc)) from exc
+    except InactiveUserError as exc:
+        raise INACTIVE from exc
+    return _issue_tokens(
+        response=response,
+        settings=settings,
+        user=user,
+        user_session=user_session,
+        refresh_token=new_token,
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(session: SessionDep, authenticated: AuthenticatedDep) -> Response:
+    """End the caller's session: its refresh token and access tokens stop working."""
+    await crud.revoke_session(session=session, session_id=authenticated.session_id)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+    return response
+
+
+def _password_reset_token(*, settings: Settings, user: User) -> str:
+    return security.create_token(
+        subject=user.id,
+        token_type=security.TokenType.PASSWORD_RESET,
+        expires_delta=timedelta(hours=settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS),
+        secret_key=settings.SECRET_KEY,
+        claims={"pwd": security.password_fingerprint(user.hashed_password)},
+    )
+
+
+@router.post("/password-recovery")
+async def recover_password(
+    body: PasswordRecovery,
+    session: SessionDep,
+    settings: SettingsDep,
+    background_tasks: BackgroundTasks,
+) -> Message:
+    """Email a password reset link. The answer is the same whether or not the account exists."""
+    user = await crud.get_user_by_email(session=session, email=body.email)
+    if user is not None and user.is_active and settings.emails_enabled:
+        email_data = generate_reset_password_email(
+            settings=settings,
+            email_to=user.email,
+            token=_password_reset_token(settings=settings, user=user),
+        )
+        background_tasks.add_task(
+            send_email_in_background,
+            settings=settings,
+            email_to=user.email,
+            email_data=email_data,
+        )
+    return Message(
+        message="If that email is registered, a password recovery link is on its way"
+    )
+
+
+@router.post("/reset-password")
+async def reset_password(
+    body: NewPassword, session: SessionDep, settings: SettingsDep
+) -> Message:
+    """Set a new password with the emailed token. The token works once; every session ends."""
+    invalid = HTTPException(
+        status_code=status.HTTP_400_BAD_REQUEST, detail="Invalid or expired reset token"
+    )
+    try:
+        claims: dict[str, Any] = security.decode_token(
+            body.token,
+            token_type=security.TokenType.PASSWORD_RESET,
+            secret_key=settings.SECRET_KEY,
+        )
+    except security.InvalidTokenError as exc:
+        raise invalid from exc
+    user = await crud.get_user(session=session, user_id=claims["sub"])
+    if user is None or not security.fingerprints_match(
+        security.password_fingerprint(user.hashed_password), claims.get("pwd")
+    ):
+        raise invalid
+    if not user.is_active:
+        raise INACTIVE
+    await crud.set_password(
+        session=session,
+        db_user=user,
+        new_password=body.new_password,
+        bcrypt_rounds=settings.BCRYPT_ROUNDS,
+    )
+    return Message(message="Password updated successfully")
+
+
+@router.post("/password-recovery-html-content", response_class=HTMLResponse)
+async def recover_password_html_content(
+    body: PasswordRecovery,
+    session: SessionDep,
+    settings: SettingsDep,
+    _superuser: SuperuserDep,
+) -> HTMLResponse:
+    """The password recovery email that `/password-recovery` would send (superuser)."""
+    user = await crud.get_user_by_email(session=session, email=body.email)
+    if user is None:
+        raise HTTPException(
+            status_code=status.HTTP_404_NOT_FOUND,
+            detail="The user with this email does not exist in the system",
+        )
+    email_data = generate_reset_password_email(
+        settings=settings,
+        email_to=user.email,
+        token=_password_reset_token(settings=settings, user=user),
+    )
+    return HTMLResponse(content=email_data.html_content)

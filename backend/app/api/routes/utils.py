@@ -1,0 +1,46 @@
+from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+
+from app import crud
+from app.api.deps import SessionDep, SettingsDep, SuperuserDep
+from app.mail import generate_test_email, send_email_in_background
+from app.models import Message, TestEmail
+
+router = APIRouter(prefix="/utils", tags=["utils"])
+
+
+@router.post("/test-email/", status_code=status.HTTP_202_ACCEPTED)
+async def test_email(
+    body: TestEmail,
+    settings: SettingsDep,
+    background_tasks: BackgroundTasks,
+    _superuser: SuperuserDep,
+) -> Message:
+    """Send a test email (superuser); it goes out after this answer."""
+    if not settings.emails_enabled:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="Email is not configured on this server (set SMTP_HOST and EMAILS_FROM_EMAIL)",
+        )
+    background_tasks.add_task(
+        send_email_in_background,
+        settings=settings,
+        email_to=body.email_to,
+        email_data=generate_test_email(settings=settings, email_to=body.email_to),
+    )
+    return Message(message="Test email queued")
+
+
+@router.get("/health-check/")
+async def health_check() -> bool:
+    """Liveness: the process answers."""
+    return True
+
+
+@router.get(
+    "/ready/",
+    responses={503: {"description": "The database is unreachable"}},
+)
+async def readiness(session: SessionDep) -> Message:
+    """Readiness: the database answers a query (503 when it does not)."""
+    await crud.ping_database(session=session)
+    return Message(message="ready")

@@ -1,0 +1,119 @@
+"""Application settings, read from the environment and the repository's root `.env`."""
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AnyUrl,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    HttpUrl,
+    computed_field,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+API_V1_STR = "/api/v1"
+DEFAULT_SECRET = "changethis"
+ROOT_ENV_FILE = Path(__file__).resolve().parents[3] / ".env"
+
+
+def parse_cors(value: Any) -> list[str] | str:
+    """Accept a comma-separated string as well as a JSON list."""
+    if isinstance(value, str) and not value.startswith("["):
+        return [origin.strip() for origin in value.split(",") if origin.strip()]
+    if isinstance(value, list | str):
+        return value
+    raise ValueError(value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=ROOT_ENV_FILE,
+        env_ignore_empty=True,
+        extra="ignore",
+    )
+
+    PROJECT_NAME: str = "Full Stack FastAPI Project"
+    ENVIRONMENT: Literal["local", "staging", "production"] = "local"
+    SECRET_KEY: str = DEFAULT_SECRET
+
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1)
+    EMAIL_RESET_TOKEN_EXPIRE_HOURS: int = Field(default=1, ge=1)
+    BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=31)
+
+    FRONTEND_HOST: str = "http://localhost:8000"
+    BACKEND_CORS_ORIGINS: Annotated[
+        list[AnyUrl] | str, BeforeValidator(parse_cors)
+    ] = []
+
+    DATABASE_URL: str | None = None
+    DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    DATABASE_CONNECT_TIMEOUT_SECONDS: int = Field(default=5, ge=1)
+
+    FIRST_SUPERUSER: EmailStr = "admin@example.com"
+    FIRST_SUPERUSER_PASSWORD: str = DEFAULT_SECRET
+    USERS_OPEN_REGISTRATION: bool = True
+
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TLS: bool = True
+    SMTP_SSL: bool = False
+    SMTP_TIMEOUT_SECONDS: int = Field(default=10, ge=1)
+    EMAILS_FROM_EMAIL: EmailStr | None = None
+    EMAILS_FROM_NAME: str | None = None
+
+    SENTRY_DSN: HttpUrl | None = None
+    SENTRY_TRACES_SAMPLE_RATE: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    FRONTEND_DIST: Path | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def all_cors_origins(self) -> list[str]:
+        origins = [str(origin).rstrip("/") for origin in self.BACKEND_CORS_ORIGINS]
+        return [*origins, self.FRONTEND_HOST.rstrip("/")]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def emails_enabled(self) -> bool:
+        return bool(self.SMTP_HOST and self.EMAILS_FROM_EMAIL)
+
+    @model_validator(mode="after")
+    def _default_from_name(self) -> Self:
+        if not self.EMAILS_FROM_NAME:
+            self.EMAILS_FROM_NAME = self.PROJECT_NAME
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Self:
+        secrets = {
+            "SECRET_KEY": self.SECRET_KEY,
+            "FIRST_SUPERUSER_PASSWORD": self.FIRST_SUPERUSER_PASSWORD,
+        }
+        if self.DATABASE_URL and f":{DEFAULT_SECRET}@" in self.DATABASE_URL:
+            secrets["DATABASE_URL password"] = DEFAULT_SECRET
+        for name, value in secrets.items():
+            if value != DEFAULT_SECRET:
+                continue
+            message = (
+                f'The value of {name} is "{DEFAULT_SECRET}", '
+                "for security, please change it, at least for deployments."
+            )
+            if self.ENVIRONMENT == "local":
+                warnings.warn(message, stacklevel=1)
+            else:
+                raise ValueError(message)
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

