@@ -1,0 +1,137 @@
+"""Test fixtures: a fresh PostgreSQL database, the app, an SMTP server, and users.
+
+The database comes from DATABASE_URL when it is set (a database `app_test_<pid>` is
+created on that server and dropped afterwards); otherwise from the embedded PostgreSQL.
+Each test starts from the same state: empty tables but for the first superuser.
+"""
+
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from app.core.config import Settings
+from app.core.embedded_postgres import create_database, start_embedded_postgres
+from app.core.security import hash_password
+from app.main import create_app
+from app.prestart import migrate
+from tests.utils.factories import API, LoggedInUser, login
+from tests.utils.smtp import Mailbox, start_smtp_server
+
+FIRST_SUPERUSER = "admin@example.com"
+FIRST_SUPERUSER_PASSWORD = "superuser-password"
+TEST_BCRYPT_ROUNDS = 4
+TABLES = ("refresh_token", "user_session", "item", '"user"')
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    server_url = os.environ.get("DATABASE_URL") or start_embedded_postgres()
+    name = f"app_test_{os.getpid()}"
+    url = create_database(server_url, name, recreate=True)
+    migrate(url)
+    yield url
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[tuple[int, Mailbox]]:
+    port, controller, mailbox = start_smtp_server()
+    yield port, mailbox
+    controller.stop()
+
+
+def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "_env_file": None,
+        "PROJECT_NAME": "Test Project",
+        "ENVIRONMENT": "local",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "DATABASE_URL": database_url,
+        "FIRST_SUPERUSER": FIRST_SUPERUSER,
+        "FIRST_SUPERUSER_PASSWORD": FIRST_SUPERUSER_PASSWORD,
+        "BCRYPT_ROUNDS": TEST_BCRYPT_ROUNDS,
+        "FRONTEND_HOST": "http://frontend.test",
+        "BACKEND_CORS_ORIGINS": "http://localhost:5173",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp_port,
+        "SMTP_TLS": False,
+        "SMTP_SSL": False,
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "EMAILS_FROM_EMAIL": "noreply@example.com",
+        "EMAILS_FROM_NAME": "Test Project",
+        "SENTRY_DSN": None,
+        "USERS_OPEN_REGISTRATION": True,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, smtp: tuple[int, Mailbox]) -> Settings:
+    return make_settings(database_url, smtp[0])
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def session_client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def superuser_hash() -> str:
+    return hash_password(FIRST_SUPERUSER_PASSWORD, rounds=TEST_BCRYPT_ROUNDS)
+
+
+@pytest.fixture(scope="session")
+def db_connection(database_url: str) -> Iterator[psycopg.Connection]:
+    url = make_url(database_url).render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture(autouse=True)
+def clean_database(db_connection: psycopg.Connection, superuser_hash: str) -> None:
+    """Every test starts with empty tables and only the first superuser."""
+    db_connection.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+    db_connection.execute(
+        'INSERT INTO "user" (id, email, hashed_password, full_name, is_active, '
+        "is_superuser, created_at) VALUES (gen_random_uuid(), %s, %s, %s, true, true, now())",
+        (FIRST_SUPERUSER, superuser_hash, "Administrator"),
+    )
+
+
+@pytest.fixture
+def mailbox(smtp: tuple[int, Mailbox]) -> Mailbox:
+    smtp[1].clear()
+    return smtp[1]
+
+
+@pytest.fixture
+def client(session_client: TestClient) -> TestClient:
+    session_client.cookies.clear()
+    return session_client
+
+
+@pytest.fixture
+def superuser(client: TestClient) -> LoggedInUser:
+    return login(client, FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD)
+
+
+@pytest.fixture
+def superuser_headers(superuser: LoggedInUser) -> dict[str, str]:
+    return superuser.headers
+
+
+__all__ = ["API"]
