@@ -1,6 +1,6 @@
 """Run the whole app on one machine: database, migrations, first superuser, server.
 
-    python -m app.serve [--reload] [--workers N] [--host H] [--port P]
+    python scripts/serve.py [--reload] [--workers N] [--host H] [--port P]
 
 Without DATABASE_URL an embedded PostgreSQL is started for the server's lifetime.
 """
