@@ -35,6 +35,11 @@ from app.models import (
 _dummy_hashes: dict[int, str] = {}
 
 
+def prepare_login_timing(*, bcrypt_rounds: int) -> None:
+    """Compute the stand-in hash now, so the first unknown-email login is not slower."""
+    _dummy_hash(bcrypt_rounds)
+
+
 def _dummy_hash(rounds: int) -> str:
     if rounds not in _dummy_hashes:
         _dummy_hashes[rounds] = security.hash_password(uuid.uuid4().hex, rounds=rounds)

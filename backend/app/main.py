@@ -4,6 +4,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import sentry_sdk
+from anyio import to_thread
 from fastapi import FastAPI, Request, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -11,6 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from app import crud
 from app.api.main import build_api_router
 from app.core.config import API_V1_STR, Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
@@ -32,6 +34,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(app.state.settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    await to_thread.run_sync(
+        lambda: crud.prepare_login_timing(
+            bcrypt_rounds=app.state.settings.BCRYPT_ROUNDS
+        )
+    )
     try:
         yield
     finally:

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +15,11 @@ from app.core.config import API_V1_STR, Settings, get_settings
 from app.models import Item, User
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# Paging for every list endpoint: `limit` is capped so one request stays cheap.
+MAX_PAGE_SIZE = 100
+Skip = Annotated[int, Query(ge=0, le=2_147_483_647)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_STR}/login/access-token")
 TokenDep = Annotated[str, Depends(oauth2_scheme)]

@@ -1,8 +1,7 @@
 from fastapi import APIRouter, status
 
 from app import crud
-from app.api.deps import CurrentUser, OwnedItemDep, SessionDep
-from app.api.routes.users import Limit, Skip
+from app.api.deps import CurrentUser, Limit, OwnedItemDep, SessionDep, Skip
 from app.models import ItemCreate, ItemPublic, ItemsPublic, ItemUpdate
 
 router = APIRouter(prefix="/items", tags=["items"])

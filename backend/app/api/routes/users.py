@@ -1,10 +1,16 @@
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, status
 
 from app import crud
-from app.api.deps import CurrentUser, SessionDep, SettingsDep, SuperuserDep
+from app.api.deps import (
+    CurrentUser,
+    Limit,
+    SessionDep,
+    SettingsDep,
+    Skip,
+    SuperuserDep,
+)
 from app.core import security
 from app.exceptions import EmailAlreadyRegisteredError
 from app.mail import generate_new_account_email, send_email_in_background
@@ -21,9 +27,6 @@ from app.models import (
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
-
-Skip = Annotated[int, Query(ge=0, le=2_147_483_647)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def conflict(exc: EmailAlreadyRegisteredError) -> HTTPException:
