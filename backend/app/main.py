@@ -16,6 +16,7 @@ from app import crud
 from app.api.main import build_api_router
 from app.core.config import API_V1_STR, Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
+from app.core.logging import RequestLoggingMiddleware, configure_logging
 from app.frontend import mount_frontend
 from app.request_id import RequestIdMiddleware, current_request_id
 
@@ -90,12 +91,12 @@ def init_sentry(settings: Settings) -> None:
             dsn=str(settings.SENTRY_DSN),
             environment=settings.ENVIRONMENT,
             traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
-            send_default_pii=False,
         )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings)
     init_sentry(settings)
     app = FastAPI(
         title=settings.PROJECT_NAME,
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(RequestLoggingMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/health", tags=["utils"])
