@@ -1,0 +1,19 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query"
+import { useRouter } from "@tanstack/react-router"
+import { loginLogout } from "@/client/sdk.gen"
+import { session } from "@/lib/api"
+
+/** End the session on the server (its refresh cookie stops working), then here. */
+export function useLogout() {
+  const router = useRouter()
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: () => loginLogout({ throwOnError: true }),
+    meta: { inlineErrors: true },
+    onSettled: async () => {
+      session.clear()
+      queryClient.clear()
+      await router.navigate({ to: "/login", search: { notice: "logged-out" } })
+    },
+  })
+}

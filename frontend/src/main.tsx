@@ -1,0 +1,38 @@
+import { QueryClientProvider } from "@tanstack/react-query"
+import { RouterProvider } from "@tanstack/react-router"
+import { StrictMode } from "react"
+import { createRoot } from "react-dom/client"
+import "./index.css"
+import { session } from "@/lib/api"
+import { applyTheme, storedTheme } from "@/lib/theme"
+import { toast } from "@/lib/toast"
+import { queryClient, router } from "./router"
+
+applyTheme(storedTheme())
+
+session.onExpired(() => {
+  queryClient.clear()
+  toast.info("Your session has ended", "Please log in again.")
+  const here = router.state.location
+  router.navigate({ to: "/login", search: { redirect: here.href } })
+})
+
+async function start() {
+  // A reload keeps the user logged in: the refresh cookie buys a new access token.
+  try {
+    await session.refresh()
+  } catch {
+    // The server can't be reached: start logged out, the login page will say more.
+  }
+  const root = document.getElementById("root")
+  if (!root) throw new Error("index.html has no #root element")
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </StrictMode>,
+  )
+}
+
+void start()

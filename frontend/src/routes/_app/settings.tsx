@@ -1,0 +1,53 @@
+import { createFileRoute, useNavigate } from "@tanstack/react-router"
+import { AppearanceSettings } from "@/components/settings/appearance"
+import { DeleteAccount } from "@/components/settings/delete-account"
+import { PasswordForm } from "@/components/settings/password-form"
+import { ProfileForm } from "@/components/settings/profile-form"
+import { PageHeader } from "@/components/ui/card"
+import { Tabs } from "@/components/ui/tabs"
+import { useCurrentUser } from "@/hooks/use-current-user"
+
+const TABS = ["profile", "password", "appearance", "danger"] as const
+type Tab = (typeof TABS)[number]
+
+const LABELS: Record<Tab, string> = {
+  profile: "My profile",
+  password: "Password",
+  appearance: "Appearance",
+  danger: "Danger zone",
+}
+
+export const Route = createFileRoute("/_app/settings")({
+  validateSearch: (search: Record<string, unknown>): { tab?: Tab } =>
+    TABS.includes(search.tab as Tab) && search.tab !== "profile" ? { tab: search.tab as Tab } : {},
+  component: SettingsPage,
+})
+
+function SettingsPage() {
+  const user = useCurrentUser()
+  const navigate = useNavigate({ from: Route.fullPath })
+  // Superusers cannot delete themselves: the danger zone is not offered to them.
+  const tabs = TABS.filter((tab) => tab !== "danger" || !user.is_superuser)
+  const requested = Route.useSearch().tab ?? "profile"
+  const tab = tabs.includes(requested) ? requested : "profile"
+
+  return (
+    <div>
+      <PageHeader title="Settings" description="Manage your account and how the app looks." />
+      <Tabs
+        label="Settings sections"
+        tabs={tabs.map((value) => ({ value, label: LABELS[value] }))}
+        value={tab}
+        onChange={(next) =>
+          void navigate({ search: next === "profile" ? {} : { tab: next }, replace: true })
+        }
+      />
+      <div role="tabpanel" aria-label={LABELS[tab]} className="mt-6">
+        {tab === "profile" && <ProfileForm />}
+        {tab === "password" && <PasswordForm />}
+        {tab === "appearance" && <AppearanceSettings />}
+        {tab === "danger" && <DeleteAccount />}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,121 @@
+import { zodResolver } from "@hookform/resolvers/zod"
+import { useMutation, useQueryClient } from "@tanstack/react-query"
+import { createFileRoute, Link, redirect, useRouter } from "@tanstack/react-router"
+import { useForm } from "react-hook-form"
+import { loginLoginAccessToken } from "@/client/sdk.gen"
+import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
+import { Button } from "@/components/ui/button"
+import { FormAlert, InputField } from "@/components/ui/field"
+import { PasswordField } from "@/components/ui/password-field"
+import { session } from "@/lib/api"
+import { errorMessage } from "@/lib/errors"
+import { type LoginValues, loginSchema } from "@/lib/schemas"
+import { safeRedirect } from "@/lib/search"
+
+const NOTICES = {
+  "signed-up": "Your account is ready. Log in to get started.",
+  "password-changed": "Your password was changed. Log in again with the new one.",
+  "password-reset": "Your password has been reset. Log in with the new one.",
+  "account-deleted": "Your account has been deleted. Sorry to see you go.",
+  "logged-out": "You have been logged out.",
+} as const
+
+type Notice = keyof typeof NOTICES
+
+interface LoginSearch {
+  redirect?: string
+  notice?: Notice
+}
+
+export const Route = createFileRoute("/login")({
+  validateSearch: (search: Record<string, unknown>): LoginSearch => ({
+    redirect: typeof search.redirect === "string" ? search.redirect : undefined,
+    notice:
+      typeof search.notice === "string" && search.notice in NOTICES
+        ? (search.notice as Notice)
+        : undefined,
+  }),
+  beforeLoad: ({ context, search }) => {
+    if (context.session.isAuthenticated) throw redirect({ href: safeRedirect(search.redirect) })
+  },
+  component: LoginPage,
+})
+
+function LoginPage() {
+  const search = Route.useSearch()
+  const router = useRouter()
+  const queryClient = useQueryClient()
+  const form = useForm<LoginValues>({
+    resolver: zodResolver(loginSchema),
+    defaultValues: { email: "", password: "" },
+  })
+  const login = useMutation({
+    mutationFn: async (values: LoginValues) =>
+      (
+        await loginLoginAccessToken({
+          body: { username: values.email, password: values.password },
+          throwOnError: true,
+        })
+      ).data,
+    meta: { inlineErrors: true },
+    onSuccess: async (token) => {
+      queryClient.clear()
+      session.start(token)
+      await router.navigate({ href: safeRedirect(search.redirect), replace: true })
+    },
+  })
+  const { errors } = form.formState
+
+  return (
+    <AuthLayout
+      title="Log in to your account"
+      subtitle="Welcome back! Enter your details to continue."
+      footer={
+        <>
+          Don't have an account?{" "}
+          <Link to="/signup" className={linkClasses}>
+            Sign up
+          </Link>
+        </>
+      }
+    >
+      <form
+        noValidate
+        onSubmit={form.handleSubmit((values) => login.mutate(values))}
+        className="space-y-5"
+      >
+        {search.notice && !login.error && (
+          <FormAlert
+            tone={search.notice === "logged-out" ? "info" : "success"}
+            message={NOTICES[search.notice]}
+          />
+        )}
+        <FormAlert message={login.error ? errorMessage(login.error) : null} />
+        <InputField
+          label="Email"
+          type="email"
+          autoComplete="username"
+          autoFocus
+          error={errors.email?.message}
+          {...form.register("email")}
+        />
+        <div>
+          <PasswordField
+            label="Password"
+            autoComplete="current-password"
+            error={errors.password?.message}
+            {...form.register("password")}
+          />
+          <div className="mt-2 text-right text-sm">
+            <Link to="/recover-password" className={linkClasses}>
+              Forgot your password?
+            </Link>
+          </div>
+        </div>
+        <Button type="submit" className="w-full" loading={login.isPending}>
+          Log in
+        </Button>
+      </form>
+    </AuthLayout>
+  )
+}
