@@ -22,10 +22,11 @@ ACCESS_LOGGER = "app.access"
 HANDLER_NAME = "app"
 READABLE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
-# Attributes every LogRecord has; anything else on a record came in through `extra=`.
+# Attributes every LogRecord has; anything else on a record came in through `extra=`
+# and goes into the JSON, but for uvicorn's copy of its message with terminal colours.
 _RECORD_ATTRIBUTES = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__
-) | {"message", "asctime", "taskName", "request_id"}
+) | {"message", "asctime", "taskName", "request_id", "color_message"}
 
 access_logger = logging.getLogger(ACCESS_LOGGER)
 

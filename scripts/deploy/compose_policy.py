@@ -1,0 +1,182 @@
+"""What the Compose files promise, checked on `docker compose config --format json`.
+
+    python compose_policy.py PRODUCTION_JSON LOCAL_JSON
+
+PRODUCTION_JSON is `docker compose -f docker-compose.yml config --format json`,
+LOCAL_JSON the same with the override merged in (plain `docker compose config`).
+The schema says the files are well formed; this says they are the stack the docs
+describe. Prints one line per failed promise; exits 1 if there is any.
+"""
+
+import json
+import sys
+from typing import Any
+
+PRODUCTION_SERVICES = {"db", "redis", "prestart", "backend", "proxy"}
+LOCAL_ONLY_SERVICES = {"adminer", "mailpit"}
+DOCKER_SOCKET = "/var/run/docker.sock"
+
+failures: list[str] = []
+
+
+def check(condition: bool, promise: str) -> None:
+    if not condition:
+        failures.append(promise)
+
+
+def published(service: dict[str, Any]) -> set[str]:
+    return {str(port.get("published")) for port in service.get("ports", [])}
+
+
+def mounts(service: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(service.get("volumes", []))
+
+
+def check_production(config: dict[str, Any]) -> None:
+    services = config["services"]
+    check(
+        set(services) == PRODUCTION_SERVICES,
+        f"production runs exactly {sorted(PRODUCTION_SERVICES)}, not {sorted(services)}",
+    )
+    for name, service in services.items():
+        if name != "proxy":
+            check(not published(service), f"production: {name} publishes no port")
+        check(
+            all(
+                mount["type"] != "bind" or mount["source"] == DOCKER_SOCKET
+                for mount in mounts(service)
+            ),
+            f"production: {name} mounts no host folder",
+        )
+        if name != "proxy":
+            check(
+                all(mount.get("source") != DOCKER_SOCKET for mount in mounts(service)),
+                f"production: only the proxy sees the Docker socket, not {name}",
+            )
+
+    db = services["db"]
+    check(db["image"] == "postgres:18", "db runs postgres:18")
+    check("test" in db.get("healthcheck", {}), "db has a healthcheck")
+    check(
+        any(
+            m["type"] == "volume" and m["target"] == "/var/lib/postgresql"
+            for m in mounts(db)
+        ),
+        "db keeps its data in a named volume at /var/lib/postgresql (PostgreSQL 18)",
+    )
+
+    prestart, backend = services["prestart"], services["backend"]
+    check(
+        prestart["command"] == ["bash", "scripts/prestart.sh"],
+        "prestart runs prestart.sh",
+    )
+    check(prestart.get("restart") == "no", "prestart runs once")
+    check(prestart["image"] == backend["image"], "prestart runs the backend's image")
+    depends = backend.get("depends_on", {})
+    check(
+        depends.get("prestart", {}).get("condition")
+        == "service_completed_successfully",
+        "backend starts only after prestart succeeded",
+    )
+    check(
+        depends.get("db", {}).get("condition") == "service_healthy",
+        "backend waits for a healthy db",
+    )
+    check(
+        backend["build"]["dockerfile"] == "backend/Dockerfile",
+        "backend is built from backend/Dockerfile",
+    )
+    check(
+        backend.get("command") is None,
+        "production backend runs the image's own command",
+    )
+    check("stop_grace_period" in backend, "backend has a stop_grace_period")
+    check(backend.get("restart") == "always", "backend restarts")
+    environment = backend["environment"]
+    check("WEB_CONCURRENCY" in environment, "backend's worker count comes from env")
+    check(
+        environment.get("FORWARDED_ALLOW_IPS")
+        == config["networks"]["edge"]["ipam"]["config"][0]["subnet"],
+        "backend believes proxy headers from the proxy's network only",
+    )
+    prestart_environment = prestart["environment"]
+    check(
+        prestart_environment
+        == {
+            k: v
+            for k, v in environment.items()
+            if k not in {"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"}
+        },
+        "prestart and backend see the same settings",
+    )
+    check(
+        set(backend["networks"]) == {"default", "edge"},
+        "backend is on default and edge",
+    )
+
+    proxy = services["proxy"]
+    check(proxy["image"].startswith("traefik:v3"), "proxy is Traefik v3")
+    check(
+        published(proxy) == {"80", "443"}, "production proxy publishes 80 and 443 only"
+    )
+    check(set(proxy["networks"]) == {"edge"}, "proxy is on the edge network only")
+    command = " ".join(proxy["command"])
+    for flag in (
+        "--providers.docker.exposedbydefault=false",
+        "--entrypoints.web.http.redirections.entrypoint.to=websecure",
+        "--entrypoints.websecure.http.tls.certresolver=letsencrypt",
+        "--certificatesresolvers.letsencrypt.acme.tlschallenge=true",
+    ):
+        check(flag in command, f"production proxy sets {flag}")
+    check("--api.insecure" not in command, "production proxy has no open dashboard")
+    labels = backend.get("labels", {})
+    check(labels.get("traefik.enable") == "true", "the proxy routes to the backend")
+    check(
+        any(
+            key.endswith(".rule") and value.startswith("Host(")
+            for key, value in labels.items()
+        ),
+        "the backend is routed by host name",
+    )
+
+
+def check_local(config: dict[str, Any]) -> None:
+    services = config["services"]
+    check(
+        set(services) == PRODUCTION_SERVICES | LOCAL_ONLY_SERVICES,
+        f"local adds {sorted(LOCAL_ONLY_SERVICES)}",
+    )
+    backend = services["backend"]
+    environment = backend["environment"]
+    check(
+        (environment["SMTP_HOST"], environment["SMTP_PORT"]) == ("mailpit", "1025"),
+        "local backend sends mail to Mailpit",
+    )
+    check("8000" in published(backend), "local backend is on localhost:8000")
+    check("--reload" in backend.get("command", []), "local backend reloads on changes")
+    check(
+        any(
+            m["type"] == "bind" and m["target"] == "/app/backend"
+            for m in mounts(backend)
+        ),
+        "local backend runs the working copy",
+    )
+    check("8080" in published(services["adminer"]), "Adminer is on localhost:8080")
+    check("8025" in published(services["mailpit"]), "Mailpit's UI is on localhost:8025")
+    check("5432" in published(services["db"]), "local db is on localhost:5432")
+
+
+def main() -> None:
+    production_file, local_file = sys.argv[1:3]
+    with open(production_file) as production, open(local_file) as local:
+        check_production(json.load(production))
+        check_local(json.load(local))
+    for failure in failures:
+        print(f"compose policy FAILED: {failure}")
+    if failures:
+        sys.exit(1)
+    print("compose policy: every promise holds")
+
+
+if __name__ == "__main__":
+    main()
