@@ -13,12 +13,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core import security
 from app.exceptions import (
     EmailAlreadyRegisteredError,
+    EmailNotVerifiedError,
     InactiveUserError,
     InvalidCredentialsError,
+    InvalidVerificationError,
     RefreshTokenReuseError,
     SessionError,
 )
 from app.models import (
+    AuditContext,
+    AuditEvent,
+    AuditEventType,
     Item,
     ItemCreate,
     ItemUpdate,
@@ -82,12 +87,27 @@ async def list_users(
 
 
 async def create_user(
-    *, session: AsyncSession, user_create: UserCreate, bcrypt_rounds: int
+    *,
+    session: AsyncSession,
+    user_create: UserCreate,
+    bcrypt_rounds: int,
+    audit: AuditContext | None = None,
 ) -> User:
     hashed_password = await security.hash_password_async(
         user_create.password, rounds=bcrypt_rounds
     )
     user = User.model_validate(user_create, update={"hashed_password": hashed_password})
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=AuditEventType.USER_CREATED,
+        target_id=user.id,
+        details={
+            "email": user.email,
+            "is_superuser": user.is_superuser,
+            "is_verified": user.is_verified,
+        },
+    )
     return await _commit_user(session=session, user=user)
 
 
@@ -97,61 +117,159 @@ async def update_user(
     db_user: User,
     user_in: UserUpdate | UserUpdateMe,
     bcrypt_rounds: int,
+    audit: AuditContext | None = None,
 ) -> User:
     """Apply the fields that were sent; a new password or deactivation ends every session."""
-    data: dict[str, Any] = user_in.model_dump(exclude_unset=True)
+    data: dict[str, Any] = user_in.model_dump(
+        exclude_unset=True, exclude={"current_password"}
+    )
+    _audit_user_changes(session=session, audit=audit, db_user=db_user, data=data)
     password = data.pop("password", None)
     ends_sessions = password is not None or data.get("is_active") is False
     if password is not None:
         data["hashed_password"] = await security.hash_password_async(
             password, rounds=bcrypt_rounds
         )
-    db_user.sqlmodel_update(data)
     if ends_sessions:
+        # Before the user's new values: the UPDATE would autoflush them, and an
+        # email conflict must surface in `_commit_user` (409), not here.
         await _revoke_user_sessions(session=session, user_id=db_user.id)
+    db_user.sqlmodel_update(data)
     return await _commit_user(session=session, user=db_user)
 
 
 async def set_password(
-    *, session: AsyncSession, db_user: User, new_password: str, bcrypt_rounds: int
+    *,
+    session: AsyncSession,
+    db_user: User,
+    new_password: str,
+    bcrypt_rounds: int,
+    audit: AuditContext | None = None,
+    event_type: AuditEventType = AuditEventType.PASSWORD_CHANGED,
 ) -> None:
     """Change the password and revoke every session, so old tokens stop working."""
     db_user.hashed_password = await security.hash_password_async(
         new_password, rounds=bcrypt_rounds
     )
     session.add(db_user)
+    add_audit_event(
+        session=session, audit=audit, event_type=event_type, target_id=db_user.id
+    )
     await _revoke_user_sessions(session=session, user_id=db_user.id)
     await session.commit()
 
 
-async def delete_user(*, session: AsyncSession, db_user: User) -> None:
+async def delete_user(
+    *, session: AsyncSession, db_user: User, audit: AuditContext | None = None
+) -> None:
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=AuditEventType.USER_DELETED,
+        target_id=db_user.id,
+        details={"email": db_user.email},
+    )
     await session.delete(db_user)
     await session.commit()
 
 
 async def authenticate(
-    *, session: AsyncSession, email: str, password: str, bcrypt_rounds: int
+    *,
+    session: AsyncSession,
+    email: str,
+    password: str,
+    bcrypt_rounds: int,
+    require_verified: bool = False,
 ) -> User:
     user = await get_user_by_email(session=session, email=email)
     hashed_password = user.hashed_password if user else _dummy_hash(bcrypt_rounds)
     is_valid = await security.verify_password_async(password, hashed_password)
     if user is None or not is_valid:
-        raise InvalidCredentialsError()
+        raise InvalidCredentialsError(user_id=user.id if user else None)
     if not user.is_active:
         raise InactiveUserError()
+    if require_verified and not user.is_verified:
+        raise EmailNotVerifiedError()
     return user
+
+
+async def request_email_change(
+    *,
+    session: AsyncSession,
+    db_user: User,
+    new_email: str,
+    audit: AuditContext | None = None,
+) -> User:
+    """Keep the new address aside until its confirmation link is followed."""
+    if await get_user_by_email(session=session, email=new_email) is not None:
+        raise EmailAlreadyRegisteredError()
+    db_user.pending_email = new_email
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=AuditEventType.EMAIL_CHANGE_REQUESTED,
+        target_id=db_user.id,
+        details={"new_email": new_email},
+    )
+    return await _commit_user(session=session, user=db_user)
+
+
+async def confirm_email(
+    *,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    email: str,
+    audit: AuditContext | None = None,
+) -> User:
+    """Follow a verification link: verify the address, or switch to the pending one.
+
+    Each link works once: afterwards the address it names is no longer waiting.
+    """
+    db_user = await get_user(session=session, user_id=user_id)
+    if db_user is None or not db_user.is_active:
+        raise InvalidVerificationError()
+    if db_user.pending_email is not None and db_user.pending_email == email:
+        old_email = db_user.email
+        db_user.email, db_user.pending_email = email, None
+        db_user.is_verified = True
+        event_type = AuditEventType.EMAIL_CHANGED
+        details: dict[str, Any] = {"old_email": old_email, "new_email": email}
+    elif db_user.email == email and not db_user.is_verified:
+        db_user.is_verified = True
+        event_type, details = AuditEventType.EMAIL_VERIFIED, {"email": email}
+    else:
+        raise InvalidVerificationError()
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=event_type,
+        target_id=db_user.id,
+        details=details,
+    )
+    return await _commit_user(session=session, user=db_user)
 
 
 # Sessions ------------------------------------------------------------------------
 
 
 async def create_session(
-    *, session: AsyncSession, user: User, lifetime: timedelta
+    *,
+    session: AsyncSession,
+    user: User,
+    lifetime: timedelta,
+    audit: AuditContext | None = None,
 ) -> tuple[UserSession, str]:
     """Start a login session; return it with its first refresh token (in clear)."""
     user_session = UserSession(user_id=user.id, expires_at=datetime.now(UTC) + lifetime)
     refresh_token = security.generate_refresh_token()
     session.add(user_session)
+    add_audit_event(
+        session=session,
+        audit=audit.by(user.id) if audit else None,
+        event_type=AuditEventType.LOGIN_SUCCEEDED,
+        target_id=user.id,
+        details={"session_id": str(user_session.id)},
+    )
     await session.flush()  # the token row refers to the session row
     session.add(
         RefreshToken(
@@ -164,7 +282,7 @@ async def create_session(
 
 
 async def rotate_refresh_token(
-    *, session: AsyncSession, refresh_token: str
+    *, session: AsyncSession, refresh_token: str, audit: AuditContext | None = None
 ) -> tuple[User, UserSession, str]:
     """Trade a refresh token for a new one in the same session.
 
@@ -186,6 +304,14 @@ async def rotate_refresh_token(
         if reused is None:
             raise SessionError()
         await _revoke_session(session=session, session_id=reused.session_id)
+        reused_session = await session.get(UserSession, reused.session_id)
+        add_audit_event(
+            session=session,
+            audit=audit,
+            event_type=AuditEventType.REFRESH_TOKEN_REUSED,
+            target_id=reused_session.user_id if reused_session else None,
+            details={"session_id": str(reused.session_id)},
+        )
         await session.commit()
         raise RefreshTokenReuseError()
 
@@ -227,8 +353,20 @@ async def get_session_user(
     return result.first()
 
 
-async def revoke_session(*, session: AsyncSession, session_id: uuid.UUID) -> None:
+async def revoke_session(
+    *,
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    audit: AuditContext | None = None,
+) -> None:
     await _revoke_session(session=session, session_id=session_id)
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=AuditEventType.LOGOUT,
+        target_id=audit.actor_id if audit else None,
+        details={"session_id": str(session_id)},
+    )
     await session.commit()
 
 
@@ -300,3 +438,124 @@ async def delete_item(*, session: AsyncSession, db_item: Item) -> None:
 
 async def ping_database(*, session: AsyncSession) -> None:
     await session.exec(select(literal_column("1")))
+
+
+# Audit log -----------------------------------------------------------------------
+
+
+def add_audit_event(
+    *,
+    session: AsyncSession,
+    audit: AuditContext | None,
+    event_type: AuditEventType,
+    target_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Stage an event in the caller's transaction: it is kept only if the change is."""
+    if audit is None:
+        return
+    session.add(
+        AuditEvent(
+            event_type=event_type,
+            actor_id=audit.actor_id,
+            target_id=target_id,
+            ip=audit.ip[:64] if audit.ip else None,
+            request_id=audit.request_id,
+            details=details or {},
+        )
+    )
+
+
+async def record_audit_event(
+    *,
+    session: AsyncSession,
+    audit: AuditContext,
+    event_type: AuditEventType,
+    target_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record an event that changes nothing else (a failed login)."""
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=event_type,
+        target_id=target_id,
+        details=details,
+    )
+    await session.commit()
+
+
+def _audit_user_changes(
+    *,
+    session: AsyncSession,
+    audit: AuditContext | None,
+    db_user: User,
+    data: dict[str, Any],
+) -> None:
+    changed = sorted(
+        name
+        for name, value in data.items()
+        if name == "password" or getattr(db_user, name) != value
+    )
+    if not changed:
+        return
+
+    def add(event_type: AuditEventType, details: dict[str, Any]) -> None:
+        add_audit_event(
+            session=session,
+            audit=audit,
+            event_type=event_type,
+            target_id=db_user.id,
+            details=details,
+        )
+
+    add(AuditEventType.USER_UPDATED, {"fields": changed})
+    if "is_superuser" in changed:
+        add(AuditEventType.ROLE_CHANGED, {"is_superuser": data["is_superuser"]})
+    if "is_active" in changed:
+        add(AuditEventType.ACTIVE_CHANGED, {"is_active": data["is_active"]})
+    if "email" in changed:
+        add(
+            AuditEventType.EMAIL_CHANGED,
+            {"old_email": db_user.email, "new_email": data["email"]},
+        )
+    if "password" in changed:
+        add(AuditEventType.PASSWORD_CHANGED, {})
+
+
+async def list_audit_events(
+    *,
+    session: AsyncSession,
+    event_type: AuditEventType | None,
+    actor_id: uuid.UUID | None,
+    target_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+    skip: int,
+    limit: int,
+) -> tuple[Sequence[AuditEvent], int]:
+    """Events newest first, narrowed by whichever filters are given."""
+    conditions: list[Any] = []
+    if event_type is not None:
+        conditions.append(col(AuditEvent.event_type) == event_type.value)
+    if actor_id is not None:
+        conditions.append(col(AuditEvent.actor_id) == actor_id)
+    if target_id is not None:
+        conditions.append(col(AuditEvent.target_id) == target_id)
+    if since is not None:
+        conditions.append(col(AuditEvent.created_at) >= since)
+    if until is not None:
+        conditions.append(col(AuditEvent.created_at) < until)
+    count = (
+        await session.exec(
+            select(func.count()).select_from(AuditEvent).where(*conditions)
+        )
+    ).one()
+    events = await session.exec(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(col(AuditEvent.created_at).desc(), col(AuditEvent.id).desc())
+        .offset(skip)
+        .limit(limit)
+    )
+    return events.all(), count

@@ -6,19 +6,25 @@ from pathlib import Path
 import sentry_sdk
 from anyio import to_thread
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import crud
 from app.api.main import build_api_router
 from app.core.config import API_V1_STR, Settings, get_settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.logging import RequestLoggingMiddleware, configure_logging
+from app.core.rate_limit import RateLimiter, key_prefix
 from app.frontend import mount_frontend
+from app.request_id import HEADER as REQUEST_ID_HEADER
 from app.request_id import RequestIdMiddleware, current_request_id
+from app.security_headers import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +33,8 @@ DEFAULT_FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist
 
 def custom_generate_unique_id(route: APIRoute) -> str:
     """Stable operation ids (`users-read_user_me`) for the generated client."""
-    return f"{route.tags[0]}-{route.name}"
+    # Untagged routes (the UI's catch-all, hidden from the schema) keep their name.
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
 @asynccontextmanager
@@ -40,9 +47,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             bcrypt_rounds=app.state.settings.BCRYPT_ROUNDS
         )
     )
+    app.state.rate_limiter = RateLimiter(
+        enabled=app.state.settings.RATE_LIMIT_ENABLED,
+        redis_url=app.state.settings.REDIS_URL,
+        prefix=key_prefix(app.state.settings.PROJECT_NAME),
+    )
     try:
         yield
     finally:
+        await app.state.rate_limiter.close()
         await engine.dispose()
 
 
@@ -69,6 +82,25 @@ async def database_error(request: Request, exc: Exception) -> JSONResponse:
     return await unhandled_error(request, exc)
 
 
+def _printable(text: str | bytes) -> str:
+    """Text JSON can carry: undecodable bytes and lone surrogates become U+FFFD."""
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
+
+
+async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, except that echoing an undecodable input cannot turn it into a 500."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={
+            "detail": jsonable_encoder(
+                errors, custom_encoder={str: _printable, bytes: _printable}
+            )
+        },
+    )
+
+
 async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: log it with the request id; the body reveals nothing internal."""
     request_id = current_request_id()
@@ -79,9 +111,12 @@ async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
         request_id,
         exc_info=exc,
     )
+    # Starlette sends this answer from outside every middleware, so the id header
+    # that RequestIdMiddleware adds to other answers has to be set here.
     return JSONResponse(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
         content={"detail": "Internal server error", "request_id": request_id},
+        headers={REQUEST_ID_HEADER: request_id} if request_id else None,
     )
 
 
@@ -91,6 +126,11 @@ def init_sentry(settings: Settings) -> None:
             dsn=str(settings.SENTRY_DSN),
             environment=settings.ENVIRONMENT,
             traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
+            # Stack locals and request bodies carry passwords and tokens in fields
+            # (`new_password`, `refresh_token`, raw ASGI headers) that Sentry's
+            # scrubber does not know: send neither.
+            include_local_variables=False,
+            max_request_body_size="never",
         )
 
 
@@ -107,10 +147,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.dependency_overrides[get_settings] = lambda: settings
 
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(PoolTimeoutError, database_unavailable)
     app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(Exception, unhandled_error)
 
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES
+    )
     if settings.all_cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -120,8 +164,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLoggingMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    if settings.TRUSTED_PROXIES:
+        # Outermost: everything inside sees the real client address and scheme.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=settings.TRUSTED_PROXIES
+        )
 
     @app.get("/health", tags=["utils"])
     async def health() -> dict[str, str]:

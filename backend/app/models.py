@@ -6,7 +6,9 @@ from a request directly.
 """
 
 import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
@@ -16,7 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import Column, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, true
 from sqlmodel import Field, SQLModel
 
 from app.core.security import BCRYPT_MAX_PASSWORD_BYTES
@@ -86,6 +88,7 @@ class UserBase(Schema):
     email: EmailStr = Field(max_length=255)
     is_active: bool = True
     is_superuser: bool = False
+    is_verified: bool = False
     full_name: str | None = Field(default=None, max_length=255)
 
 
@@ -100,20 +103,30 @@ class UserRegister(Schema):
 
 
 class UserUpdate(PartialUpdate):
-    not_nullable = ("email", "is_active", "is_superuser", "password")
+    not_nullable = ("email", "is_active", "is_superuser", "is_verified", "password")
 
     email: EmailStr | None = Field(default=None, max_length=255)
     is_active: bool | None = None
     is_superuser: bool | None = None
+    is_verified: bool | None = None
     full_name: str | None = Field(default=None, max_length=255)
     password: Password | None = None
 
 
 class UserUpdateMe(PartialUpdate):
+    """A new email needs `current_password`; it may take effect only once confirmed."""
+
     not_nullable = ("email",)
 
     full_name: str | None = Field(default=None, max_length=255)
     email: EmailStr | None = Field(default=None, max_length=255)
+    current_password: PasswordAttempt | None = None
+
+    @model_validator(mode="after")
+    def _email_change_needs_password(self) -> Self:
+        if self.email is not None and self.current_password is None:
+            raise ValueError("current_password is required to change the email")
+        return self
 
 
 class UpdatePassword(Schema):
@@ -126,6 +139,14 @@ class User(UserBase, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    # Rows made outside the app (and those before verification existed) count as verified.
+    is_verified: bool = Field(
+        default=False, sa_column_kwargs={"server_default": true()}
+    )
+    # A new address waiting for its confirmation link to be followed.
+    pending_email: str | None = Field(
+        default=None, sa_column=Column(String(255), nullable=True)
+    )
     hashed_password: str
     created_at: datetime = timestamp_column()
 
@@ -133,6 +154,7 @@ class User(UserBase, table=True):
 class UserPublic(UserBase):
     id: uuid.UUID
     created_at: datetime
+    pending_email: str | None = None
 
 
 class UsersPublic(SQLModel):
@@ -266,6 +288,8 @@ class PrivateUserCreate(Schema):
     password: Password
     full_name: str | None = Field(default=None, max_length=255)
     is_superuser: bool = False
+    # Users made for end-to-end tests can log in even where verification is required.
+    is_verified: bool = True
 
 
 class LoginForm(Schema):
@@ -273,3 +297,82 @@ class LoginForm(Schema):
 
     username: str = Field(min_length=1, max_length=255)
     password: PasswordAttempt
+
+
+# Email verification ----------------------------------------------------------------
+
+
+class VerifyEmail(Schema):
+    token: str = Field(min_length=1, max_length=2048)
+
+
+class VerificationResend(Schema):
+    email: EmailStr = Field(max_length=255)
+
+
+# Audit log -------------------------------------------------------------------------
+
+
+class AuditEventType(StrEnum):
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    REFRESH_TOKEN_REUSED = "refresh_token_reused"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGED = "email_changed"
+    EMAIL_VERIFIED = "email_verified"
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_DELETED = "user_deleted"
+    ROLE_CHANGED = "role_changed"
+    ACTIVE_CHANGED = "active_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditContext:
+    """Who acts, from where, in which request: stamped on every event recorded."""
+
+    actor_id: uuid.UUID | None = None
+    ip: str | None = None
+    request_id: str | None = None
+
+    def by(self, actor_id: uuid.UUID | None) -> "AuditContext":
+        return replace(self, actor_id=actor_id)
+
+
+class AuditEventBase(SQLModel):
+    event_type: AuditEventType = Field(sa_type=String(40))
+    actor_id: uuid.UUID | None = None
+    target_id: uuid.UUID | None = None
+    ip: str | None = Field(default=None, max_length=64)
+    request_id: str | None = Field(default=None, max_length=128)
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class AuditEvent(AuditEventBase, table=True):
+    """One security event; the ids are plain values, so the log outlives its users."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_created_at_id", "created_at", "id"),
+        Index("ix_audit_event_event_type_created_at", "event_type", "created_at"),
+        Index("ix_audit_event_actor_id_created_at", "actor_id", "created_at"),
+        Index("ix_audit_event_target_id_created_at", "target_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    created_at: datetime = timestamp_column()
+
+
+class AuditEventPublic(AuditEventBase):
+    id: uuid.UUID
+    created_at: datetime
+
+
+class AuditEventsPublic(SQLModel):
+    data: list[AuditEventPublic]
+    count: int

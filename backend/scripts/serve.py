@@ -31,6 +31,8 @@ def server_command(args: argparse.Namespace) -> list[str]:
         args.host,
         "--port",
         str(args.port),
+        # The app reads proxy headers itself, from TRUSTED_PROXIES only.
+        "--no-proxy-headers",
     ]
     if args.reload:
         command.append("--reload")

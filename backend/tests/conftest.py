@@ -25,7 +25,7 @@ from tests.utils.smtp import Mailbox, start_smtp_server
 FIRST_SUPERUSER = "admin@example.com"
 FIRST_SUPERUSER_PASSWORD = "superuser-password"
 TEST_BCRYPT_ROUNDS = 4
-TABLES = ("refresh_token", "user_session", "item", '"user"')
+TABLES = ("refresh_token", "user_session", "item", '"user"', "audit_event")
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +68,8 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         "EMAILS_FROM_NAME": "Test Project",
         "SENTRY_DSN": None,
         "USERS_OPEN_REGISTRATION": True,
+        "RATE_LIMIT_ENABLED": False,
+        "SMTP_MAX_ATTEMPTS": 1,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

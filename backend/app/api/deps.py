@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app import crud
 from app.core import security
 from app.core.config import API_V1_STR, Settings, get_settings
-from app.models import Item, User
+from app.models import AuditContext, Item, User
+from app.request_id import current_request_id
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -110,3 +111,14 @@ async def get_owned_item(
 
 
 OwnedItemDep = Annotated[Item, Depends(get_owned_item)]
+
+
+def get_audit_context(request: Request) -> AuditContext:
+    """Where the request comes from; routes add who acts with `.by(user_id)`."""
+    return AuditContext(
+        ip=request.client.host if request.client else None,
+        request_id=current_request_id(),
+    )
+
+
+AuditDep = Annotated[AuditContext, Depends(get_audit_context)]

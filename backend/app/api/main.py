@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from app.api.routes import items, login, private, users, utils
+from app.api.routes import audit, items, login, private, users, utils
 from app.core.config import Settings
 
 
@@ -10,6 +10,7 @@ def build_api_router(settings: Settings) -> APIRouter:
     api_router.include_router(users.router)
     api_router.include_router(utils.router)
     api_router.include_router(items.router)
+    api_router.include_router(audit.router)
     if settings.ENVIRONMENT == "local":
         api_router.include_router(private.router)
     return api_router

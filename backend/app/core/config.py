@@ -1,5 +1,6 @@
 """Application settings, read from the environment and the repository's root `.env`."""
 
+import json
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -23,9 +24,13 @@ ROOT_ENV_FILE = Path(__file__).resolve().parents[3] / ".env"
 
 def parse_cors(value: Any) -> list[str] | str:
     """Accept a comma-separated string as well as a JSON list."""
-    if isinstance(value, str) and not value.startswith("["):
+    if isinstance(value, str) and value.startswith("["):
+        # The environment sources decode JSON lists themselves; a value given in code
+        # arrives as text, and as text it would pass for one origin per character.
+        value = json.loads(value)
+    if isinstance(value, str):
         return [origin.strip() for origin in value.split(",") if origin.strip()]
-    if isinstance(value, list | str):
+    if isinstance(value, list):
         return value
     raise ValueError(value)
 
@@ -75,6 +80,19 @@ class Settings(BaseSettings):
 
     FRONTEND_DIST: Path | None = None
 
+    # Abuse resistance: see app/core/rate_limit.py for the limits themselves.
+    RATE_LIMIT_ENABLED: bool = True
+    # Shared rate-limit counts across instances; in-process memory when unset.
+    REDIS_URL: str | None = None
+    # Proxies (IPs or CIDR networks) whose X-Forwarded-For / -Proto are believed.
+    TRUSTED_PROXIES: Annotated[list[str] | str, BeforeValidator(parse_cors)] = []
+    # None: required everywhere but ENVIRONMENT=local.
+    EMAIL_VERIFICATION_REQUIRED: bool | None = None
+    EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
+    MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
+    SMTP_MAX_ATTEMPTS: int = Field(default=4, ge=1, le=10)
+    SMTP_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0.0)
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def all_cors_origins(self) -> list[str]:
@@ -85,6 +103,13 @@ class Settings(BaseSettings):
     @property
     def emails_enabled(self) -> bool:
         return bool(self.SMTP_HOST and self.EMAILS_FROM_EMAIL)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def email_verification_required(self) -> bool:
+        if self.EMAIL_VERIFICATION_REQUIRED is None:
+            return self.ENVIRONMENT != "local"
+        return self.EMAIL_VERIFICATION_REQUIRED
 
     @model_validator(mode="after")
     def _default_from_name(self) -> Self:

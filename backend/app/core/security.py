@@ -20,6 +20,7 @@ BCRYPT_MAX_PASSWORD_BYTES = 72
 class TokenType(StrEnum):
     ACCESS = "access"
     PASSWORD_RESET = "password_reset"
+    EMAIL_VERIFICATION = "email_verification"
 
 
 class InvalidTokenError(Exception):

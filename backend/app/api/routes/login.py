@@ -6,7 +6,7 @@ from fastapi import (
     BackgroundTasks,
     Body,
     Cookie,
-    Form,
+    Depends,
     HTTPException,
     Response,
     status,
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from app import crud
 from app.api.deps import (
+    AuditDep,
     AuthenticatedDep,
     CurrentUser,
     SessionDep,
@@ -22,12 +23,25 @@ from app.api.deps import (
     SuperuserDep,
     unauthorized,
 )
+from app.api.rate_limits import (
+    RATE_LIMITED,
+    RateLimiterDep,
+    ThrottledLoginForm,
+    ThrottledPasswordRecovery,
+    count_failed_login,
+    throttle_refresh,
+)
 from app.core import security
 from app.core.config import API_V1_STR, Settings
-from app.exceptions import InactiveUserError, InvalidCredentialsError, SessionError
+from app.exceptions import (
+    EmailNotVerifiedError,
+    InactiveUserError,
+    InvalidCredentialsError,
+    SessionError,
+)
 from app.mail import generate_reset_password_email, send_email_in_background
 from app.models import (
-    LoginForm,
+    AuditEventType,
     Message,
     NewPassword,
     PasswordRecovery,
@@ -78,16 +92,20 @@ def _issue_tokens(
     )
 
 
-@router.post("/login/access-token")
+@router.post("/login/access-token", responses=RATE_LIMITED)
 async def login_access_token(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    form_data: Annotated[LoginForm, Form()],
+    form_data: ThrottledLoginForm,
+    limiter: RateLimiterDep,
+    audit: AuditDep,
 ) -> Token:
     """OAuth2 password login (the username is the email): an access and a refresh token.
 
     The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
+    Where email verification is required, an unverified account gets 403
+    `Email not verified`. Repeated failures answer 429 with `Retry-After`.
     """
     try:
         user = await crud.authenticate(
@@ -95,15 +113,32 @@ async def login_access_token(
             email=form_data.username,
             password=form_data.password,
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
+            require_verified=settings.email_verification_required,
         )
     except InvalidCredentialsError as exc:
+        await count_failed_login(limiter, form_data.username)
+        await crud.record_audit_event(
+            session=session,
+            audit=audit,
+            event_type=AuditEventType.LOGIN_FAILED,
+            target_id=exc.user_id,
+            details={"email": form_data.username, "reason": "invalid_credentials"},
+        )
         raise unauthorized(str(exc)) from exc
-    except InactiveUserError as exc:
-        raise INACTIVE from exc
+    except (InactiveUserError, EmailNotVerifiedError) as exc:
+        reason = "inactive" if isinstance(exc, InactiveUserError) else "unverified"
+        await crud.record_audit_event(
+            session=session,
+            audit=audit,
+            event_type=AuditEventType.LOGIN_FAILED,
+            details={"email": form_data.username, "reason": reason},
+        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
     user_session, refresh_token = await crud.create_session(
         session=session,
         user=user,
         lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        audit=audit,
     )
     return _issue_tokens(
         response=response,
@@ -120,11 +155,14 @@ async def test_token(current_user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(current_user)
 
 
-@router.post("/login/refresh")
+@router.post(
+    "/login/refresh", dependencies=[Depends(throttle_refresh)], responses=RATE_LIMITED
+)
 async def refresh_access_token(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
+    audit: AuditDep,
     body: Annotated[RefreshRequest | None, Body()] = None,
     refresh_cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> Token:
@@ -137,11 +175,18 @@ async def refresh_access_token(
         raise unauthorized("Missing refresh token")
     try:
         user, user_session, new_token = await crud.rotate_refresh_token(
-            session=session, refresh_token=refresh_token
+            session=session, refresh_token=refresh_token, audit=audit
         )
     except SessionError as exc:
-        response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
-        raise unauthorized(str(exc)) from exc
+        # The error answer replaces `response`: the dead cookie is cleared on it.
+        cleared = Response()
+        cleared.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+        error = unauthorized(str(exc))
+        error.headers = {
+            **(error.headers or {}),
+            "set-cookie": cleared.headers["set-cookie"],
+        }
+        raise error from exc
     except InactiveUserError as exc:
         raise INACTIVE from exc
     return _issue_tokens(
@@ -154,9 +199,15 @@ async def refresh_access_token(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(session: SessionDep, authenticated: AuthenticatedDep) -> Response:
+async def logout(
+    session: SessionDep, authenticated: AuthenticatedDep, audit: AuditDep
+) -> Response:
     """End the caller's session: its refresh token and access tokens stop working."""
-    await crud.revoke_session(session=session, session_id=authenticated.session_id)
+    await crud.revoke_session(
+        session=session,
+        session_id=authenticated.session_id,
+        audit=audit.by(authenticated.user.id),
+    )
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
     return response
@@ -172,9 +223,9 @@ def _password_reset_token(*, settings: Settings, user: User) -> str:
     )
 
 
-@router.post("/password-recovery")
+@router.post("/password-recovery", responses=RATE_LIMITED)
 async def recover_password(
-    body: PasswordRecovery,
+    body: ThrottledPasswordRecovery,
     session: SessionDep,
     settings: SettingsDep,
     background_tasks: BackgroundTasks,
@@ -200,7 +251,7 @@ async def recover_password(
 
 @router.post("/reset-password")
 async def reset_password(
-    body: NewPassword, session: SessionDep, settings: SettingsDep
+    body: NewPassword, session: SessionDep, settings: SettingsDep, audit: AuditDep
 ) -> Message:
     """Set a new password with the emailed token. The token works once; every session ends."""
     invalid = HTTPException(
@@ -226,6 +277,8 @@ async def reset_password(
         db_user=user,
         new_password=body.new_password,
         bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit.by(user.id),
+        event_type=AuditEventType.PASSWORD_RESET,
     )
     return Message(message="Password updated successfully")
 

@@ -1,9 +1,11 @@
 import uuid
+from datetime import timedelta
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
 
 from app import crud
 from app.api.deps import (
+    AuditDep,
     CurrentUser,
     Limit,
     SessionDep,
@@ -11,9 +13,19 @@ from app.api.deps import (
     Skip,
     SuperuserDep,
 )
+from app.api.rate_limits import (
+    RATE_LIMITED,
+    ThrottledVerificationResend,
+    throttle_signup,
+)
 from app.core import security
-from app.exceptions import EmailAlreadyRegisteredError
-from app.mail import generate_new_account_email, send_email_in_background
+from app.core.config import Settings
+from app.exceptions import EmailAlreadyRegisteredError, InvalidVerificationError
+from app.mail import (
+    generate_new_account_email,
+    generate_verification_email,
+    send_email_in_background,
+)
 from app.models import (
     Message,
     UpdatePassword,
@@ -24,6 +36,7 @@ from app.models import (
     UsersPublic,
     UserUpdate,
     UserUpdateMe,
+    VerifyEmail,
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -35,6 +48,34 @@ def conflict(exc: EmailAlreadyRegisteredError) -> HTTPException:
 
 def forbidden(detail: str) -> HTTPException:
     return HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=detail)
+
+
+def send_verification(
+    *,
+    background_tasks: BackgroundTasks,
+    settings: Settings,
+    user: User,
+    email: str,
+    is_change: bool = False,
+) -> None:
+    """Email a single-use link proving `email` belongs to `user`."""
+    if not settings.emails_enabled:
+        return
+    token = security.create_token(
+        subject=user.id,
+        token_type=security.TokenType.EMAIL_VERIFICATION,
+        expires_delta=timedelta(hours=settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS),
+        secret_key=settings.SECRET_KEY,
+        claims={"email": email},
+    )
+    background_tasks.add_task(
+        send_email_in_background,
+        settings=settings,
+        email_to=email,
+        email_data=generate_verification_email(
+            settings=settings, email_to=email, token=token, is_change=is_change
+        ),
+    )
 
 
 @router.get("/")
@@ -54,15 +95,30 @@ async def create_user(
     session: SessionDep,
     settings: SettingsDep,
     background_tasks: BackgroundTasks,
-    _superuser: SuperuserDep,
+    superuser: SuperuserDep,
+    audit: AuditDep,
 ) -> UserPublic:
-    """Create a user (superuser). A welcome email goes out when email is configured."""
+    """Create a user (superuser). A welcome email goes out when email is configured.
+
+    Where verification is required, a user not created with `is_verified` also gets
+    a confirmation link.
+    """
     try:
         user = await crud.create_user(
-            session=session, user_create=user_in, bcrypt_rounds=settings.BCRYPT_ROUNDS
+            session=session,
+            user_create=user_in,
+            bcrypt_rounds=settings.BCRYPT_ROUNDS,
+            audit=audit.by(superuser.id),
         )
     except EmailAlreadyRegisteredError as exc:
         raise conflict(exc) from exc
+    if settings.email_verification_required and not user.is_verified:
+        send_verification(
+            background_tasks=background_tasks,
+            settings=settings,
+            user=user,
+            email=user.email,
+        )
     if settings.emails_enabled:
         background_tasks.add_task(
             send_email_in_background,
@@ -87,17 +143,54 @@ async def update_user_me(
     session: SessionDep,
     settings: SettingsDep,
     current_user: CurrentUser,
+    background_tasks: BackgroundTasks,
+    audit: AuditDep,
 ) -> UserPublic:
-    """Change the caller's name or email."""
+    """Change the caller's name or email; a new email needs `current_password`.
+
+    Where verification is required, the new email is kept as `pending_email` and
+    takes effect once the link sent to it is followed.
+    """
+    audit = audit.by(current_user.id)
+    new_email = user_in.email if user_in.email != current_user.email else None
+    if new_email is not None:
+        assert user_in.current_password is not None  # the schema requires it
+        if not await security.verify_password_async(
+            user_in.current_password, current_user.hashed_password
+        ):
+            raise HTTPException(
+                status_code=status.HTTP_400_BAD_REQUEST, detail="Incorrect password"
+            )
+    pending = new_email is not None and settings.email_verification_required
+    if pending:
+        # The other fields change now; the email waits for its confirmation.
+        user_in = UserUpdateMe.model_validate(
+            user_in.model_dump(
+                exclude_unset=True, exclude={"email", "current_password"}
+            )
+        )
     try:
         user = await crud.update_user(
             session=session,
             db_user=current_user,
             user_in=user_in,
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
+            audit=audit,
         )
+        if pending and new_email is not None:
+            user = await crud.request_email_change(
+                session=session, db_user=user, new_email=new_email, audit=audit
+            )
     except EmailAlreadyRegisteredError as exc:
         raise conflict(exc) from exc
+    if pending and new_email is not None:
+        send_verification(
+            background_tasks=background_tasks,
+            settings=settings,
+            user=user,
+            email=new_email,
+            is_change=True,
+        )
     return UserPublic.model_validate(user)
 
 
@@ -107,6 +200,7 @@ async def update_password_me(
     session: SessionDep,
     settings: SettingsDep,
     current_user: CurrentUser,
+    audit: AuditDep,
 ) -> Message:
     """Change the caller's password. Every session ends, this one included: log in again."""
     if not await security.verify_password_async(
@@ -125,23 +219,41 @@ async def update_password_me(
         db_user=current_user,
         new_password=body.new_password,
         bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit.by(current_user.id),
     )
     return Message(message="Password updated successfully")
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user_me(session: SessionDep, current_user: CurrentUser) -> None:
+async def delete_user_me(
+    session: SessionDep, current_user: CurrentUser, audit: AuditDep
+) -> None:
     """Delete the caller's account and its items. Superusers cannot delete themselves."""
     if current_user.is_superuser:
         raise forbidden("Super users are not allowed to delete themselves")
-    await crud.delete_user(session=session, db_user=current_user)
+    await crud.delete_user(
+        session=session, db_user=current_user, audit=audit.by(current_user.id)
+    )
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(throttle_signup)],
+    responses=RATE_LIMITED,
+)
 async def register_user(
-    user_in: UserRegister, session: SessionDep, settings: SettingsDep
+    user_in: UserRegister,
+    session: SessionDep,
+    settings: SettingsDep,
+    background_tasks: BackgroundTasks,
+    audit: AuditDep,
 ) -> UserPublic:
-    """Create an account without being logged in (unless open registration is off)."""
+    """Create an account without being logged in (unless open registration is off).
+
+    Where verification is required, a confirmation link is emailed and login waits
+    for it.
+    """
     if not settings.USERS_OPEN_REGISTRATION:
         raise forbidden("Open user registration is forbidden on this server")
     try:
@@ -149,10 +261,76 @@ async def register_user(
             session=session,
             user_create=UserCreate.model_validate(user_in),
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
+            audit=audit,
         )
     except EmailAlreadyRegisteredError as exc:
         raise conflict(exc) from exc
+    if settings.email_verification_required:
+        send_verification(
+            background_tasks=background_tasks,
+            settings=settings,
+            user=user,
+            email=user.email,
+        )
     return UserPublic.model_validate(user)
+
+
+@router.post("/verify-email")
+async def verify_email(
+    body: VerifyEmail, session: SessionDep, settings: SettingsDep, audit: AuditDep
+) -> UserPublic:
+    """Follow an emailed link: confirm the account's email, or switch to the new one.
+
+    Each link works once; a used, expired or altered one answers 400.
+    """
+    invalid = HTTPException(
+        status_code=status.HTTP_400_BAD_REQUEST,
+        detail=str(InvalidVerificationError()),
+    )
+    try:
+        claims = security.decode_token(
+            body.token,
+            token_type=security.TokenType.EMAIL_VERIFICATION,
+            secret_key=settings.SECRET_KEY,
+        )
+    except security.InvalidTokenError as exc:
+        raise invalid from exc
+    email = claims.get("email")
+    if not isinstance(email, str):
+        raise invalid
+    try:
+        user = await crud.confirm_email(
+            session=session,
+            user_id=claims["sub"],
+            email=email,
+            audit=audit.by(claims["sub"]),
+        )
+    except InvalidVerificationError as exc:
+        raise invalid from exc
+    except EmailAlreadyRegisteredError as exc:
+        raise conflict(exc) from exc
+    return UserPublic.model_validate(user)
+
+
+@router.post("/verify-email/resend", responses=RATE_LIMITED)
+async def resend_verification_email(
+    body: ThrottledVerificationResend,
+    session: SessionDep,
+    settings: SettingsDep,
+    background_tasks: BackgroundTasks,
+) -> Message:
+    """Email a new confirmation link. The answer is the same whether or not the account exists."""
+    user = await crud.get_user_by_email(session=session, email=body.email)
+    if user is not None and user.is_active and not user.is_verified:
+        send_verification(
+            background_tasks=background_tasks,
+            settings=settings,
+            user=user,
+            email=user.email,
+        )
+    return Message(
+        message="If that email waits for confirmation, a new link is on its way"
+    )
 
 
 async def _get_user_or_404(*, session: SessionDep, user_id: uuid.UUID) -> User:
@@ -185,6 +363,7 @@ async def update_user(
     session: SessionDep,
     settings: SettingsDep,
     superuser: SuperuserDep,
+    audit: AuditDep,
 ) -> UserPublic:
     """Update a user (superuser). A new password or deactivation ends its sessions."""
     user = await _get_user_or_404(session=session, user_id=user_id)
@@ -198,6 +377,7 @@ async def update_user(
             db_user=user,
             user_in=user_in,
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
+            audit=audit.by(superuser.id),
         )
     except EmailAlreadyRegisteredError as exc:
         raise conflict(exc) from exc
@@ -206,10 +386,10 @@ async def update_user(
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_user(
-    user_id: uuid.UUID, session: SessionDep, superuser: SuperuserDep
+    user_id: uuid.UUID, session: SessionDep, superuser: SuperuserDep, audit: AuditDep
 ) -> None:
     """Delete a user and its items (superuser). Super users cannot delete themselves."""
     user = await _get_user_or_404(session=session, user_id=user_id)
     if user.id == superuser.id:
         raise forbidden("Super users are not allowed to delete themselves")
-    await crud.delete_user(session=session, db_user=user)
+    await crud.delete_user(session=session, db_user=user, audit=audit.by(superuser.id))
