@@ -1,0 +1,123 @@
+"""A fresh, dedicated database per run, and the app source the server runs from."""
+
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from app.core.embedded_postgres import create_database, start_embedded_postgres
+
+BACKEND_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str  # the run's own database
+    server: (
+        str  # "embedded PostgreSQL 18.x" or "DATABASE_URL's server, PostgreSQL 15.x"
+    )
+    version: str
+
+
+@contextmanager
+def fresh_database(server_url: str | None) -> Iterator[Database]:
+    """Create `bench_<pid>` on DATABASE_URL's server (or the embedded one); drop it after."""
+    where = "DATABASE_URL's server" if server_url else "embedded PostgreSQL"
+    server_url = server_url or start_embedded_postgres()
+    name = f"bench_{os.getpid()}"
+    url = create_database(server_url, name, recreate=True)
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+    version = str(row[0]) if row else "?"
+    try:
+        yield Database(
+            url=url, server=f"{where}, PostgreSQL {version}", version=version
+        )
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)
+                )
+            )
+
+
+def prestart(app_dir: Path, env: dict[str, str]) -> None:
+    """The production prestart step: migrate and create the first superuser."""
+    subprocess.run(
+        [sys.executable, "-m", "app.prestart"],
+        cwd=app_dir,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def app_source(ref: str | None) -> Iterator[tuple[Path, str]]:
+    """The folder the server runs from, and a description of that code.
+
+    Without `ref`, the working tree (uncommitted edits included). With a git ref,
+    `backend/app` and `alembic.ini` exported at that commit into a temporary folder,
+    so edits in progress elsewhere in the tree do not leak into the figures.
+    """
+    commit = _git("rev-parse", "--short", ref or "HEAD")
+    if ref is None:
+        dirty = _git("status", "--porcelain", "--", "app", "alembic.ini")
+        edits = len(dirty.splitlines())
+        note = f", plus {edits} uncommitted file(s) under app/" if edits else ""
+        yield BACKEND_DIR, f"working tree at {commit}{note}"
+        return
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref, "app", "alembic.ini"],
+        cwd=BACKEND_DIR,
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as folder:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        yield Path(folder), f"git {ref} ({commit}), exported"
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=BACKEND_DIR, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+PAGING_QUERIES = {
+    "owner's count": "SELECT count(*) FROM item WHERE owner_id = %(owner)s",
+    "owner's first page": "SELECT * FROM item WHERE owner_id = %(owner)s "
+    "ORDER BY created_at DESC, id DESC LIMIT 100",
+    "everyone's count (superuser)": "SELECT count(*) FROM item",
+    "superuser's first page": "SELECT * FROM item ORDER BY created_at DESC, id DESC "
+    "LIMIT 100",
+    "superuser, deep page": "SELECT * FROM item ORDER BY created_at DESC, id DESC "
+    "LIMIT 100 OFFSET %(skip)s",
+    "users count": 'SELECT count(*) FROM "user"',
+}
+
+
+def explain_paging(url: str, owner_id: object, size: int) -> str:
+    """EXPLAIN ANALYZE of SQL equivalent to what GET /items/ and /users/ run."""
+    skip = min(10_000, size - 100)
+    parts = []
+    with psycopg.connect(url) as connection:
+        for title, query in PAGING_QUERIES.items():
+            rows = connection.execute(
+                "EXPLAIN (ANALYZE, BUFFERS) " + query,  # type: ignore[operator]
+                {"owner": owner_id, "skip": skip},
+            ).fetchall()
+            parts.append(f"-- {title}\n" + "\n".join(str(row[0]) for row in rows))
+    return "\n\n".join(parts) + "\n"
