@@ -64,6 +64,9 @@ async def create_first_superuser(engine: AsyncEngine, settings: Settings) -> boo
                     email=settings.FIRST_SUPERUSER,
                     password=settings.FIRST_SUPERUSER_PASSWORD,
                     is_superuser=True,
+                    # The operator chose this address; there is no one to click a
+                    # verification link for it, and production requires one.
+                    is_verified=True,
                     full_name="Administrator",
                 ),
                 bcrypt_rounds=settings.BCRYPT_ROUNDS,
