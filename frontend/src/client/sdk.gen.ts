@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLogoutData, LoginLogoutResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
+import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLogoutData, LoginLogoutResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -31,6 +31,8 @@ export const utilsHealth = <ThrowOnError extends boolean = false>(options?: Opti
  * OAuth2 password login (the username is the email): an access and a refresh token.
  *
  * The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
+ * Where email verification is required, an unverified account gets 403
+ * `Email not verified`. Repeated failures answer 429 with `Retry-After`.
  */
 export const loginLoginAccessToken = <ThrowOnError extends boolean = false>(options: Options<LoginLoginAccessTokenData, ThrowOnError>) => (options.client ?? client).post<LoginLoginAccessTokenResponses, LoginLoginAccessTokenErrors, ThrowOnError>({
     ...urlSearchParamsBodySerializer,
@@ -138,6 +140,9 @@ export const usersReadUsers = <ThrowOnError extends boolean = false>(options?: O
  * Create User
  *
  * Create a user (superuser). A welcome email goes out when email is configured.
+ *
+ * Where verification is required, a user not created with `is_verified` also gets
+ * a confirmation link.
  */
 export const usersCreateUser = <ThrowOnError extends boolean = false>(options: Options<UsersCreateUserData, ThrowOnError>) => (options.client ?? client).post<UsersCreateUserResponses, UsersCreateUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -174,7 +179,10 @@ export const usersReadUserMe = <ThrowOnError extends boolean = false>(options?: 
 /**
  * Update User Me
  *
- * Change the caller's name or email.
+ * Change the caller's name or email; a new email needs `current_password`.
+ *
+ * Where verification is required, the new email is kept as `pending_email` and
+ * takes effect once the link sent to it is followed.
  */
 export const usersUpdateUserMe = <ThrowOnError extends boolean = false>(options: Options<UsersUpdateUserMeData, ThrowOnError>) => (options.client ?? client).patch<UsersUpdateUserMeResponses, UsersUpdateUserMeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -205,9 +213,42 @@ export const usersUpdatePasswordMe = <ThrowOnError extends boolean = false>(opti
  * Register User
  *
  * Create an account without being logged in (unless open registration is off).
+ *
+ * Where verification is required, a confirmation link is emailed and login waits
+ * for it.
  */
 export const usersRegisterUser = <ThrowOnError extends boolean = false>(options: Options<UsersRegisterUserData, ThrowOnError>) => (options.client ?? client).post<UsersRegisterUserResponses, UsersRegisterUserErrors, ThrowOnError>({
     url: '/api/v1/users/signup',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Verify Email
+ *
+ * Follow an emailed link: confirm the account's email, or switch to the new one.
+ *
+ * Each link works once; a used, expired or altered one answers 400.
+ */
+export const usersVerifyEmail = <ThrowOnError extends boolean = false>(options: Options<UsersVerifyEmailData, ThrowOnError>) => (options.client ?? client).post<UsersVerifyEmailResponses, UsersVerifyEmailErrors, ThrowOnError>({
+    url: '/api/v1/users/verify-email',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Resend Verification Email
+ *
+ * Email a new confirmation link. The answer is the same whether or not the account exists.
+ */
+export const usersResendVerificationEmail = <ThrowOnError extends boolean = false>(options: Options<UsersResendVerificationEmailData, ThrowOnError>) => (options.client ?? client).post<UsersResendVerificationEmailResponses, UsersResendVerificationEmailErrors, ThrowOnError>({
+    url: '/api/v1/users/verify-email/resend',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -342,6 +383,19 @@ export const itemsUpdateItem = <ThrowOnError extends boolean = false>(options: O
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Read Audit Events
+ *
+ * Security events newest first (superuser), narrowed by any of the filters.
+ *
+ * `since` is inclusive and `until` exclusive; both are ISO 8601 date-times.
+ */
+export const auditReadAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditReadAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditReadAuditEventsResponses, AuditReadAuditEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/audit-events/',
+    ...options
 });
 
 /**

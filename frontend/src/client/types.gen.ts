@@ -5,6 +5,62 @@ export type ClientOptions = {
 };
 
 /**
+ * AuditEventPublic
+ */
+export type AuditEventPublic = {
+    event_type: AuditEventType;
+    /**
+     * Actor Id
+     */
+    actor_id?: string | null;
+    /**
+     * Target Id
+     */
+    target_id?: string | null;
+    /**
+     * Ip
+     */
+    ip?: string | null;
+    /**
+     * Request Id
+     */
+    request_id?: string | null;
+    /**
+     * Details
+     */
+    details?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * AuditEventType
+ */
+export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed';
+
+/**
+ * AuditEventsPublic
+ */
+export type AuditEventsPublic = {
+    /**
+     * Data
+     */
+    data: Array<AuditEventPublic>;
+    /**
+     * Count
+     */
+    count: number;
+};
+
+/**
  * HTTPValidationError
  */
 export type HttpValidationError = {
@@ -152,6 +208,10 @@ export type PrivateUserCreate = {
      * Is Superuser
      */
     is_superuser?: boolean;
+    /**
+     * Is Verified
+     */
+    is_verified?: boolean;
 };
 
 /**
@@ -227,6 +287,10 @@ export type UserCreate = {
      */
     is_superuser?: boolean;
     /**
+     * Is Verified
+     */
+    is_verified?: boolean;
+    /**
      * Full Name
      */
     full_name?: string | null;
@@ -253,6 +317,10 @@ export type UserPublic = {
      */
     is_superuser?: boolean;
     /**
+     * Is Verified
+     */
+    is_verified?: boolean;
+    /**
      * Full Name
      */
     full_name?: string | null;
@@ -264,6 +332,10 @@ export type UserPublic = {
      * Created At
      */
     created_at: string;
+    /**
+     * Pending Email
+     */
+    pending_email?: string | null;
 };
 
 /**
@@ -301,6 +373,10 @@ export type UserUpdate = {
      */
     is_superuser?: boolean | null;
     /**
+     * Is Verified
+     */
+    is_verified?: boolean | null;
+    /**
      * Full Name
      */
     full_name?: string | null;
@@ -312,6 +388,8 @@ export type UserUpdate = {
 
 /**
  * UserUpdateMe
+ *
+ * A new email needs `current_password`; it may take effect only once confirmed.
  */
 export type UserUpdateMe = {
     /**
@@ -322,6 +400,10 @@ export type UserUpdateMe = {
      * Email
      */
     email?: string | null;
+    /**
+     * Current Password
+     */
+    current_password?: string | null;
 };
 
 /**
@@ -366,6 +448,26 @@ export type ValidationError = {
     };
 };
 
+/**
+ * VerificationResend
+ */
+export type VerificationResend = {
+    /**
+     * Email
+     */
+    email: string;
+};
+
+/**
+ * VerifyEmail
+ */
+export type VerifyEmail = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
 export type UtilsHealthData = {
     body?: never;
     path?: never;
@@ -398,6 +500,10 @@ export type LoginLoginAccessTokenErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
 };
 
 export type LoginLoginAccessTokenError = LoginLoginAccessTokenErrors[keyof LoginLoginAccessTokenErrors];
@@ -442,6 +548,10 @@ export type LoginRefreshAccessTokenErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
 };
 
 export type LoginRefreshAccessTokenError = LoginRefreshAccessTokenErrors[keyof LoginRefreshAccessTokenErrors];
@@ -483,6 +593,10 @@ export type LoginRecoverPasswordErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
 };
 
 export type LoginRecoverPasswordError = LoginRecoverPasswordErrors[keyof LoginRecoverPasswordErrors];
@@ -699,6 +813,10 @@ export type UsersRegisterUserErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
 };
 
 export type UsersRegisterUserError = UsersRegisterUserErrors[keyof UsersRegisterUserErrors];
@@ -711,6 +829,60 @@ export type UsersRegisterUserResponses = {
 };
 
 export type UsersRegisterUserResponse = UsersRegisterUserResponses[keyof UsersRegisterUserResponses];
+
+export type UsersVerifyEmailData = {
+    body: VerifyEmail;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/verify-email';
+};
+
+export type UsersVerifyEmailErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UsersVerifyEmailError = UsersVerifyEmailErrors[keyof UsersVerifyEmailErrors];
+
+export type UsersVerifyEmailResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserPublic;
+};
+
+export type UsersVerifyEmailResponse = UsersVerifyEmailResponses[keyof UsersVerifyEmailResponses];
+
+export type UsersResendVerificationEmailData = {
+    body: VerificationResend;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/verify-email/resend';
+};
+
+export type UsersResendVerificationEmailErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type UsersResendVerificationEmailError = UsersResendVerificationEmailErrors[keyof UsersResendVerificationEmailErrors];
+
+export type UsersResendVerificationEmailResponses = {
+    /**
+     * Successful Response
+     */
+    200: Message;
+};
+
+export type UsersResendVerificationEmailResponse = UsersResendVerificationEmailResponses[keyof UsersResendVerificationEmailResponses];
 
 export type UsersDeleteUserData = {
     body?: never;
@@ -1016,6 +1188,60 @@ export type ItemsUpdateItemResponses = {
 };
 
 export type ItemsUpdateItemResponse = ItemsUpdateItemResponses[keyof ItemsUpdateItemResponses];
+
+export type AuditReadAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Event Type
+         */
+        event_type?: AuditEventType | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: string | null;
+        /**
+         * Target Id
+         */
+        target_id?: string | null;
+        /**
+         * Since
+         */
+        since?: string | null;
+        /**
+         * Until
+         */
+        until?: string | null;
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/audit-events/';
+};
+
+export type AuditReadAuditEventsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AuditReadAuditEventsError = AuditReadAuditEventsErrors[keyof AuditReadAuditEventsErrors];
+
+export type AuditReadAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AuditEventsPublic;
+};
+
+export type AuditReadAuditEventsResponse = AuditReadAuditEventsResponses[keyof AuditReadAuditEventsResponses];
 
 export type PrivateCreateUserData = {
     body: PrivateUserCreate;

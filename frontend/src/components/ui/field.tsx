@@ -49,14 +49,11 @@ export const InputField = forwardRef<HTMLInputElement, InputFieldProps>(function
         className={cn(
           "mb-1.5 block text-sm font-medium text-zinc-800 dark:text-zinc-200",
           hideLabel && "sr-only",
+          // The asterisk is drawn by CSS: it is no part of the field's accessible name.
+          required && "after:ml-0.5 after:text-red-600 after:content-['*'] dark:after:text-red-400",
         )}
       >
         {label}
-        {required && (
-          <span className="ml-0.5 text-red-600 dark:text-red-400" aria-hidden="true">
-            *
-          </span>
-        )}
       </label>
       <div className="relative">
         <input

@@ -17,9 +17,7 @@ export const PasswordField = forwardRef<
         <button
           type="button"
           onClick={() => setVisible((shown) => !shown)}
-          aria-label={
-            visible ? `Hide ${props.label.toLowerCase()}` : `Show ${props.label.toLowerCase()}`
-          }
+          aria-label={visible ? "Hide password" : "Show password"}
           aria-pressed={visible}
           className="rounded-md p-1.5 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-200"
         >

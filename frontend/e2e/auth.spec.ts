@@ -1,0 +1,128 @@
+import { expect, test } from "@playwright/test"
+import { ADMIN } from "./config"
+import { createUser, latestMail, logIn, logOut, uniqueEmail } from "./helpers"
+
+test("the first superuser logs in and out; a wrong password says so", async ({ page }) => {
+  await page.goto("/")
+  await expect(page).toHaveURL(/\/login/)
+
+  await page.getByLabel("Email").fill(ADMIN.email)
+  await page.getByLabel("Password", { exact: true }).fill("not-the-password")
+  await page.getByRole("button", { name: "Log in" }).click()
+  await expect(page.getByRole("alert")).toHaveText("Incorrect email or password.")
+  await expect(page).toHaveURL(/\/login/)
+
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password)
+  await page.getByRole("button", { name: "Log in" }).click()
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(ADMIN.name)
+  await expect(page.getByRole("link", { name: "Admin", exact: true })).toBeVisible()
+
+  await logOut(page)
+  await expect(page.getByText("You have been logged out.")).toBeVisible()
+  await page.goto("/items")
+  await expect(page).toHaveURL(/\/login\?redirect=%2Fitems/)
+})
+
+test("sign up, then log in", async ({ page }) => {
+  const email = uniqueEmail("signup")
+  await page.goto("/login")
+  await page.getByRole("link", { name: "Sign up" }).click()
+
+  await page.getByLabel("Full name").fill("Sam Newcomer")
+  await page.getByLabel("Email").fill(email)
+  await page.getByLabel("Password", { exact: true }).fill("short")
+  await page.getByLabel("Confirm password", { exact: true }).fill("different")
+  await page.getByRole("button", { name: "Sign up" }).click()
+  await expect(page.getByText("Use at least 8 characters")).toBeVisible()
+  await expect(page.getByText("The passwords don't match")).toBeVisible()
+
+  await page.getByLabel("Password", { exact: true }).fill("sam-password-1")
+  await page.getByLabel("Confirm password", { exact: true }).fill("sam-password-1")
+  await page.getByRole("button", { name: "Sign up" }).click()
+  await expect(page.getByText("Your account is ready.")).toBeVisible()
+
+  await logIn(page, { email, password: "sam-password-1" })
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Sam Newcomer")
+})
+
+test("signing up with a taken email says so", async ({ page, request }) => {
+  const user = await createUser(request, { prefix: "taken" })
+  await page.goto("/signup")
+  await page.getByLabel("Email").fill(user.email)
+  await page.getByLabel("Password", { exact: true }).fill("another-password")
+  await page.getByLabel("Confirm password", { exact: true }).fill("another-password")
+  await page.getByRole("button", { name: "Sign up" }).click()
+  await expect(page.getByRole("alert")).toHaveText("An account with this email already exists.")
+})
+
+test("recover a password through the emailed link, then log in with the new one", async ({
+  page,
+  request,
+}) => {
+  const user = await createUser(request, { prefix: "forgetful" })
+  await page.goto("/login")
+  await page.getByRole("link", { name: "Forgot your password?" }).click()
+  await page.getByLabel("Email").fill(user.email)
+  await page.getByRole("button", { name: "Send reset link" }).click()
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible()
+
+  const mail = await latestMail(request, user.email)
+  const link = mail.body.match(/href="([^"]*\/reset-password\?token=[^"]+)"/)?.[1]
+  expect(link, mail.body).toBeTruthy()
+  await page.goto((link as string).replaceAll("&amp;", "&"))
+
+  await page.getByLabel("New password", { exact: true }).fill("brand-new-password")
+  await page.getByLabel("Confirm new password").fill("brand-new-password")
+  await page.getByRole("button", { name: "Reset password" }).click()
+  await expect(page.getByText("Your password has been reset.")).toBeVisible()
+
+  await page.getByLabel("Email").fill(user.email)
+  await page.getByLabel("Password", { exact: true }).fill(user.password)
+  await page.getByRole("button", { name: "Log in" }).click()
+  await expect(page.getByRole("alert")).toHaveText("Incorrect email or password.")
+
+  await logIn(page, { email: user.email, password: "brand-new-password" })
+
+  // The link works once.
+  await logOut(page)
+  await page.goto((link as string).replaceAll("&amp;", "&"))
+  await page.getByLabel("New password", { exact: true }).fill("yet-another-password")
+  await page.getByLabel("Confirm new password").fill("yet-another-password")
+  await page.getByRole("button", { name: "Reset password" }).click()
+  await expect(page.getByRole("alert")).toContainText("invalid or has expired")
+})
+
+test("a reload keeps the session; logout ends it on the server", async ({
+  page,
+  request,
+  context,
+}) => {
+  const user = await createUser(request, { prefix: "session", name: "Riley Reload" })
+  await logIn(page, user)
+  await page.goto("/items")
+  await page.reload()
+  await expect(page.getByRole("heading", { name: "Items", exact: true })).toBeVisible()
+  await expect(page).toHaveURL(/\/items$/)
+
+  // Logged-in users are sent away from the login page.
+  await page.goto("/login")
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Riley Reload")
+
+  const cookie = (await context.cookies()).find((c) => c.name === "refresh_token")
+  expect(cookie?.httpOnly).toBe(true)
+  await logOut(page)
+
+  const replay = await request.post("/api/v1/login/refresh", {
+    data: { refresh_token: cookie?.value },
+  })
+  expect(replay.status()).toBe(401)
+  await page.reload()
+  await expect(page).toHaveURL(/\/login/)
+})
+
+test("an unknown address shows the not-found page", async ({ page }) => {
+  await page.goto("/no/such/page")
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible()
+  await page.getByRole("link", { name: "Back to the dashboard" }).click()
+  await expect(page).toHaveURL(/\/login/)
+})

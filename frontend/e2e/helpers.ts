@@ -1,0 +1,89 @@
+import { type APIRequestContext, expect, type Page } from "@playwright/test"
+import { MAIL_URL } from "./config"
+
+export interface TestUser {
+  email: string
+  password: string
+  name: string
+}
+
+let counter = 0
+
+/** An email no other test (nor an earlier run) uses. */
+export function uniqueEmail(prefix: string): string {
+  counter += 1
+  const random = Math.random().toString(36).slice(2, 8)
+  return `${prefix}-${Date.now().toString(36)}${random}${counter}@example.com`
+}
+
+/** A user made through the local-only API, for tests that need one to start with. */
+export async function createUser(
+  request: APIRequestContext,
+  options: { prefix?: string; name?: string; password?: string; superuser?: boolean } = {},
+): Promise<TestUser> {
+  const user = {
+    email: uniqueEmail(options.prefix ?? "user"),
+    password: options.password ?? "a-good-password",
+    name: options.name ?? "Jamie Doe",
+  }
+  const response = await request.post("/api/v1/private/users/", {
+    data: {
+      email: user.email,
+      password: user.password,
+      full_name: user.name,
+      is_superuser: options.superuser ?? false,
+    },
+  })
+  expect(response.status(), await response.text()).toBe(201)
+  return user
+}
+
+/** An access token for API set-up calls (a separate session from the browser's). */
+export async function apiToken(
+  request: APIRequestContext,
+  user: { email: string; password: string },
+) {
+  const response = await request.post("/api/v1/login/access-token", {
+    form: { username: user.email, password: user.password },
+  })
+  expect(response.ok(), await response.text()).toBeTruthy()
+  return ((await response.json()) as { access_token: string }).access_token
+}
+
+export async function logIn(page: Page, user: { email: string; password: string }) {
+  await page.goto("/login")
+  await page.getByLabel("Email").fill(user.email)
+  await page.getByLabel("Password", { exact: true }).fill(user.password)
+  await page.getByRole("button", { name: "Log in" }).click()
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Good")
+}
+
+/** Log out through the account menu (the sidebar's on desktop). */
+export async function logOut(page: Page) {
+  await page.getByRole("button", { name: "Account menu" }).first().click()
+  await page.getByRole("menuitem", { name: "Log out" }).click()
+  await expect(page).toHaveURL(/\/login/)
+}
+
+export interface Mail {
+  to: string
+  subject: string
+  body: string
+}
+
+/** The newest email the app sent to `address`, waiting for it to arrive. */
+export async function latestMail(request: APIRequestContext, address: string): Promise<Mail> {
+  let mail: Mail | undefined
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`${MAIL_URL}/messages`, { params: { to: address } })
+        const messages = (await response.json()) as Mail[]
+        mail = messages.at(-1)
+        return messages.length
+      },
+      { message: `an email to ${address}`, timeout: 10_000 },
+    )
+    .toBeGreaterThan(0)
+  return mail as Mail
+}

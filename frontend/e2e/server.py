@@ -1,0 +1,149 @@
+"""The app as the browser tests see it: a fresh database, a mail catcher, the built UI.
+
+Run from backend/ (its virtualenv has the app and aiosmtpd):
+
+    uv run --frozen python ../frontend/e2e/server.py
+
+Uses DATABASE_URL's server when set, the embedded PostgreSQL otherwise; the database
+`app_e2e` is dropped and created anew on every run. Mail sent by the app is kept in
+memory and served as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS).
+"""
+
+import asyncio
+import email
+import email.policy
+import json
+import logging
+import os
+import socket
+import threading
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from aiosmtpd.controller import Controller
+
+FRONTEND_DIR = Path(__file__).resolve().parents[1]
+DATABASE_NAME = "app_e2e"
+
+logger = logging.getLogger("e2e.server")
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        body = message.get_body(preferencelist=("html", "plain"))
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                self.messages.append(
+                    {
+                        "to": recipient.lower(),
+                        "subject": str(message["Subject"]),
+                        "body": body.get_content() if body else "",
+                    }
+                )
+        return "250 Message accepted for delivery"
+
+    def for_recipient(self, address: str | None) -> list[dict[str, str]]:
+        with self.lock:
+            return [m for m in self.messages if not address or m["to"] == address.lower()]
+
+
+def serve_mailbox(mailbox: Mailbox, port: int) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            if url.path != "/messages":
+                self.send_error(404)
+                return
+            address = parse_qs(url.query).get("to", [None])[0]
+            payload = json.dumps(mailbox.for_recipient(address)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app_port = int(os.environ.get("E2E_APP_PORT", "8765"))
+    mail_port = int(os.environ.get("E2E_MAIL_PORT", "8766"))
+
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    serve_mailbox(mailbox, mail_port)
+
+    from app.core.embedded_postgres import create_database, start_embedded_postgres
+
+    server_url = os.environ.get("DATABASE_URL") or start_embedded_postgres()
+    database_url = create_database(server_url, DATABASE_NAME, recreate=True)
+
+    os.environ.update(
+        {
+            "ENVIRONMENT": "local",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "e2e-secret-key-long-enough-for-hs256-signatures",
+            "BCRYPT_ROUNDS": "4",
+            "FRONTEND_HOST": f"http://127.0.0.1:{app_port}",
+            "FIRST_SUPERUSER": os.environ.get("E2E_ADMIN_EMAIL", "admin@example.com"),
+            "FIRST_SUPERUSER_PASSWORD": os.environ.get(
+                "E2E_ADMIN_PASSWORD", "e2e-admin-password"
+            ),
+            "FRONTEND_DIST": str(FRONTEND_DIR / "dist"),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "SMTP_TLS": "false",
+            "SMTP_SSL": "false",
+            "SMTP_USER": "",
+            "SMTP_PASSWORD": "",
+            "EMAILS_FROM_EMAIL": "noreply@example.com",
+            "USERS_OPEN_REGISTRATION": "true",
+            "SENTRY_DSN": "",
+        }
+    )
+    # Empty values would fall back to the repository's .env: drop them instead.
+    for name in ("SMTP_USER", "SMTP_PASSWORD", "SENTRY_DSN"):
+        os.environ.pop(name)
+
+    import uvicorn
+
+    from app.core.config import get_settings
+    from app.prestart import prestart
+
+    get_settings.cache_clear()
+    asyncio.run(prestart(get_settings()))
+    logger.info("E2E app on http://127.0.0.1:%d, mail on http://127.0.0.1:%d", app_port, mail_port)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=app_port,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()
