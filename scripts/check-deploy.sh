@@ -4,7 +4,8 @@
 #     parser (`docker compose config`), the Compose Specification's JSON schema, and
 #     what the files promise (scripts/deploy/compose_policy.py);
 #  2. backend/Dockerfile with hadolint;
-#  3. what the containers run, run on this machine (scripts/deploy/smoke.py).
+#  3. what the containers run, run on this machine (scripts/deploy/smoke.py), in a
+#     Python environment made as the image makes it (no dev dependencies).
 # The tools go, hash-pinned, into .tools/deploy. Needs PostgreSQL on 127.0.0.1:5432
 # (user postgres, no password; DEPLOY_SMOKE_SERVER_URL to use another), and uses
 # Redis on 127.0.0.1:6379 when it answers.
@@ -95,5 +96,7 @@ if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 else
   echo "No Redis on 127.0.0.1:6379: rate limits count in each process"
 fi
-SMOKE_LOG="$WORK/server.log" "$ROOT/backend/.venv/bin/python" "$DEPLOY/smoke.py" \
+echo "-- The image's Python environment: uv sync --frozen --no-dev (as backend/Dockerfile)"
+(cd backend && UV_PROJECT_ENVIRONMENT="$WORK/venv" uv sync --frozen --no-dev --quiet)
+SMOKE_VENV="$WORK/venv" SMOKE_LOG="$WORK/server.log" "$WORK/venv/bin/python" "$DEPLOY/smoke.py" \
   "$WORK/production.json" backend/Dockerfile "$SERVER_URL" $redis_url

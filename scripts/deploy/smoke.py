@@ -35,6 +35,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = ROOT / "backend"
 UI_INDEX = ROOT / "frontend" / "dist" / "index.html"
+# The Python environment to run in: check-deploy.sh makes one as the image does.
+VENV = Path(os.environ.get("SMOKE_VENV", BACKEND / ".venv"))
 API = "/api/v1"
 
 passed: list[str] = []
@@ -136,7 +138,7 @@ def environment(
         FORWARDED_ALLOW_IPS="127.0.0.1",
         TRUSTED_PROXIES="127.0.0.1",
     )
-    venv_bin = BACKEND / ".venv" / "bin"
+    venv_bin = VENV / "bin"
     env["PATH"] = f"{venv_bin}{os.pathsep}{os.environ['PATH']}"
     for passthrough in ("HOME", "LANG", "TMPDIR"):
         if passthrough in os.environ:
