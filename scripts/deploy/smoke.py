@@ -279,7 +279,7 @@ def check_server(
 
     caller = threading.Thread(target=log_in)
     caller.start()
-    time.sleep(0.15)
+    time.sleep(0.25)
     server.send_signal(signal.SIGTERM)
     caller.join(timeout=30)
     if answers != [200]:
