@@ -27,7 +27,7 @@ test("admin: add a user, edit it, deactivate it, delete it", async ({ page, brow
 
   await page.getByRole("button", { name: "Add user" }).click()
   const add = page.getByRole("dialog", { name: "Add user" })
-  await add.getByLabel("Email").fill(email)
+  await add.getByLabel("Email", { exact: true }).fill(email)
   await add.getByLabel("Full name").fill("Morgan Managed")
   await add.getByLabel("Password", { exact: true }).fill("morgan-password")
   await add.getByLabel("Confirm password", { exact: true }).fill("morgan-password")

@@ -11,6 +11,9 @@ test("settings: change name and email", async ({ page, request }) => {
   await page.getByLabel("Full name").fill("Alex Renamed")
   await page.getByLabel("Email").fill(newEmail)
   await page.getByRole("button", { name: "Save profile" }).click()
+  await expect(page.getByText("Enter your current password to change your email")).toBeVisible()
+  await page.getByLabel("Current password").fill(user.password)
+  await page.getByRole("button", { name: "Save profile" }).click()
   await expect(page.getByRole("status").filter({ hasText: "Profile saved" })).toBeVisible()
 
   await page.reload()

@@ -20,11 +20,15 @@ interface ValidationIssue {
 /** Server messages that read better said another way. */
 const FRIENDLIER: Record<string, string> = {
   "Inactive user": "This account is inactive. Ask an administrator to reactivate it.",
+  "Email not verified":
+    "Confirm your email address first: follow the link in the email we sent you.",
   "A user with this email already exists": "An account with this email already exists.",
   "The user doesn't have enough privileges": "You are not allowed to do that.",
   "Invalid or expired reset token":
     "This password reset link is invalid or has expired. Ask for a new one.",
   "Incorrect password": "Your current password is incorrect.",
+  "Invalid, expired or already used verification link":
+    "This confirmation link is invalid, has expired or was already used.",
 }
 
 const FIELD_NAMES: Record<string, string> = {

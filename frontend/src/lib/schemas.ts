@@ -71,6 +71,7 @@ const userFields = {
   email: emailField,
   is_superuser: z.boolean(),
   is_active: z.boolean(),
+  is_verified: z.boolean(),
   confirm: z.string(),
 }
 
@@ -83,7 +84,23 @@ export const editUserSchema = z
   .object({ ...userFields, password: z.union([z.literal(""), passwordField]) })
   .superRefine(confirmMatches)
 
-export const profileSchema = z.object({ full_name: fullNameField, email: emailField })
+/** Changing the email needs the current password too. */
+export const profileSchema = (currentEmail: string) =>
+  z
+    .object({
+      full_name: fullNameField,
+      email: emailField,
+      current_password: z.string().max(128, "That password is too long"),
+    })
+    .superRefine((values, ctx) => {
+      if (values.email.toLowerCase() !== currentEmail.toLowerCase() && !values.current_password) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["current_password"],
+          message: "Enter your current password to change your email",
+        })
+      }
+    })
 
 export const changePasswordSchema = z
   .object({
@@ -104,7 +121,7 @@ export type ResetPasswordValues = z.infer<typeof resetPasswordSchema>
 export type ItemValues = z.infer<typeof itemSchema>
 export type CreateUserValues = z.infer<typeof createUserSchema>
 export type EditUserValues = z.infer<typeof editUserSchema>
-export type ProfileValues = z.infer<typeof profileSchema>
+export type ProfileValues = z.infer<ReturnType<typeof profileSchema>>
 export type ChangePasswordValues = z.infer<typeof changePasswordSchema>
 
 /** An optional text field as the API wants it: empty means none. */

@@ -2,18 +2,20 @@ import { zodResolver } from "@hookform/resolvers/zod"
 import { useMutation, useQueryClient } from "@tanstack/react-query"
 import { createFileRoute, Link, redirect, useRouter } from "@tanstack/react-router"
 import { useForm } from "react-hook-form"
-import { loginLoginAccessToken } from "@/client/sdk.gen"
+import { loginLoginAccessToken, usersResendVerificationEmail } from "@/client/sdk.gen"
 import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
 import { Button } from "@/components/ui/button"
 import { FormAlert, InputField } from "@/components/ui/field"
 import { PasswordField } from "@/components/ui/password-field"
 import { session } from "@/lib/api"
-import { errorMessage } from "@/lib/errors"
+import { errorMessage, isApiError } from "@/lib/errors"
 import { type LoginValues, loginSchema } from "@/lib/schemas"
 import { safeRedirect } from "@/lib/search"
 
 const NOTICES = {
-  "signed-up": "Your account is ready. Log in to get started.",
+  "signed-up":
+    "Your account is ready. If we emailed you a confirmation link, follow it first; then log in.",
+  "email-verified": "Your email address is confirmed. Log in to continue.",
   "password-changed": "Your password was changed. Log in again with the new one.",
   "password-reset": "Your password has been reset. Log in with the new one.",
   "account-deleted": "Your account has been deleted. Sorry to see you go.",
@@ -64,7 +66,15 @@ function LoginPage() {
       await router.navigate({ href: safeRedirect(search.redirect), replace: true })
     },
   })
+  const resend = useMutation({
+    mutationFn: (email: string) =>
+      usersResendVerificationEmail({ body: { email }, throwOnError: true }),
+    meta: { inlineErrors: true },
+  })
   const { errors } = form.formState
+  const unverified =
+    isApiError(login.error, 403) &&
+    (login.error.body as { detail?: unknown } | undefined)?.detail === "Email not verified"
 
   return (
     <AuthLayout
@@ -91,6 +101,26 @@ function LoginPage() {
           />
         )}
         <FormAlert message={login.error ? errorMessage(login.error) : null} />
+        {unverified && (
+          <div className="text-sm">
+            {resend.isSuccess ? (
+              <FormAlert
+                tone="success"
+                message="A new confirmation link is on its way. Check your inbox."
+              />
+            ) : (
+              <Button
+                variant="outline"
+                size="sm"
+                loading={resend.isPending}
+                onClick={() => resend.mutate(form.getValues("email"))}
+              >
+                Send a new confirmation link
+              </Button>
+            )}
+            {resend.error && <FormAlert message={errorMessage(resend.error)} />}
+          </div>
+        )}
         <InputField
           label="Email"
           type="email"

@@ -57,6 +57,7 @@ function UserForm({
       confirm: "",
       is_superuser: user?.is_superuser ?? false,
       is_active: user?.is_active ?? true,
+      is_verified: user?.is_verified ?? true,
     },
   })
   const save = useMutation({
@@ -66,6 +67,7 @@ function UserForm({
         full_name: orNull(values.full_name),
         is_superuser: values.is_superuser,
         is_active: values.is_active,
+        is_verified: values.is_verified,
       }
       if (!user) {
         return (
@@ -140,6 +142,11 @@ function UserForm({
           }
           disabled={isSelf}
           {...form.register("is_superuser")}
+        />
+        <CheckboxField
+          label="Email verified"
+          description="Where confirmation is required, unverified users can't log in until they follow the emailed link."
+          {...form.register("is_verified")}
         />
       </fieldset>
       <DialogFooter>

@@ -44,17 +44,16 @@ export const InputField = forwardRef<HTMLInputElement, InputFieldProps>(function
   const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ")
   return (
     <div className={className}>
-      <label
-        htmlFor={inputId}
-        className={cn(
-          "mb-1.5 block text-sm font-medium text-zinc-800 dark:text-zinc-200",
-          hideLabel && "sr-only",
-          // The asterisk is drawn by CSS: it is no part of the field's accessible name.
-          required && "after:ml-0.5 after:text-red-600 after:content-['*'] dark:after:text-red-400",
+      <div className={cn("mb-1.5 flex gap-0.5 text-sm font-medium", hideLabel && "sr-only")}>
+        <label htmlFor={inputId} className="text-zinc-800 dark:text-zinc-200">
+          {label}
+        </label>
+        {required && (
+          <span className="text-red-600 dark:text-red-400" aria-hidden="true">
+            *
+          </span>
         )}
-      >
-        {label}
-      </label>
+      </div>
       <div className="relative">
         <input
           ref={ref}
