@@ -43,7 +43,7 @@ export function UsersTable({
             const isSelf = user.id === currentUserId
             return (
               <tr key={user.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
-                <td className="max-w-0 px-4 py-3 sm:px-5">
+                <td className="w-full max-w-0 px-4 py-3 sm:px-5">
                   <div className="flex items-center gap-3">
                     <UserAvatar
                       name={user.full_name}
@@ -59,17 +59,17 @@ export function UsersTable({
                     </div>
                   </div>
                 </td>
-                <td className="hidden px-4 py-3 sm:table-cell">
+                <td className="hidden whitespace-nowrap px-4 py-3 sm:table-cell">
                   <Badge tone={user.is_superuser ? "indigo" : "gray"}>
                     {user.is_superuser ? "Superuser" : "User"}
                   </Badge>
                 </td>
-                <td className="px-4 py-3">
+                <td className="whitespace-nowrap px-4 py-3">
                   <Badge tone={user.is_active ? "green" : "red"} dot>
                     {user.is_active ? "Active" : "Inactive"}
                   </Badge>
                 </td>
-                <td className="hidden whitespace-nowrap px-4 py-3 text-zinc-500 md:table-cell dark:text-zinc-400">
+                <td className="hidden whitespace-nowrap px-4 py-3 pr-8 text-zinc-500 md:table-cell dark:text-zinc-400">
                   <time dateTime={user.created_at}>{formatDate(user.created_at)}</time>
                 </td>
                 <td className="px-4 py-2 text-right">

@@ -161,7 +161,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         title="Navigation"
         variant="drawer"
       >
-        <div className="flex h-full flex-col">
+        <div className="flex flex-1 flex-col">
           <div className="px-5 pb-2">
             <Brand />
           </div>

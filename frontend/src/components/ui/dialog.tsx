@@ -86,7 +86,7 @@ export function Dialog({
         <div
           className={cn(
             "relative bg-white shadow-xl ring-1 ring-zinc-950/5 dark:bg-zinc-900 dark:ring-white/10",
-            variant === "drawer" ? "h-full overflow-y-auto" : "rounded-2xl p-6",
+            variant === "drawer" ? "flex h-full flex-col overflow-y-auto" : "rounded-2xl p-6",
             className,
           )}
         >
@@ -108,7 +108,9 @@ export function Dialog({
               </div>
             )}
           </div>
-          <div className={cn(variant === "center" && "mt-5")}>{children}</div>
+          <div className={cn(variant === "center" ? "mt-5" : "flex flex-1 flex-col")}>
+            {children}
+          </div>
           <button
             type="button"
             onClick={() => !busy && onClose()}

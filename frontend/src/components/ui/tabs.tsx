@@ -51,7 +51,7 @@ export function Tabs<T extends string>({ label, tabs, value, onChange }: TabsPro
             tabIndex={selected ? 0 : -1}
             onClick={() => onChange(tab.value)}
             className={cn(
-              "-mb-px whitespace-nowrap border-b-2 px-3 py-2.5 text-sm font-medium focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500",
+              "-mb-px whitespace-nowrap border-b-2 px-2.5 py-2.5 text-sm sm:px-3 font-medium focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500",
               selected
                 ? "border-indigo-600 text-indigo-700 dark:border-indigo-400 dark:text-indigo-300"
                 : "border-transparent text-zinc-600 hover:border-zinc-300 hover:text-zinc-900 dark:text-zinc-400 dark:hover:border-zinc-600 dark:hover:text-white",

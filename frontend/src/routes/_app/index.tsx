@@ -72,7 +72,7 @@ function Dashboard() {
     <div>
       <div className="mb-8">
         <h1 className="text-2xl font-semibold tracking-tight text-zinc-900 sm:text-3xl dark:text-white">
-          {greeting(new Date().getHours())}, {name} 👋
+          {greeting(new Date().getHours())}, {name}
         </h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
           Here's what's happening in your workspace.

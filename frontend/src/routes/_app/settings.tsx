@@ -11,7 +11,7 @@ const TABS = ["profile", "password", "appearance", "danger"] as const
 type Tab = (typeof TABS)[number]
 
 const LABELS: Record<Tab, string> = {
-  profile: "My profile",
+  profile: "Profile",
   password: "Password",
   appearance: "Appearance",
   danger: "Danger zone",
