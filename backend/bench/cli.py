@@ -125,8 +125,15 @@ def machine() -> str:
         if line.startswith("model name"):
             model = line.split(":", 1)[1].strip()
             break
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return f"{os.cpu_count()} cores ({model}), {platform.system()}; load average at start {load}"
+    averages = os.getloadavg()
+    load = ", ".join(f"{value:.2f}" for value in averages)
+    text = f"{os.cpu_count()} cores ({model}), {platform.system()}; load average at start {load}"
+    if averages[0] > (os.cpu_count() or 1):
+        text += (
+            " (busy: other work shares the cores, so absolute figures are noisy; "
+            "compare shares, each measured against a ceiling run seconds before it)"
+        )
+    return text
 
 
 def wrk_version() -> str:

@@ -45,41 +45,45 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 @dataclass
 class StageTable:
-    """One results table: the endpoints at one table size, against its ceiling."""
+    """One results table: the endpoints at one table size, each against its ceiling.
+
+    Every endpoint run is paired with a ceiling run just before it, so a share compares
+    two runs seconds apart: other load on the machine drifts less between them.
+    """
 
     stage: str  # "base" or a size label
     items: int
     users: int
-    ceiling: list[LoadResult] = field(default_factory=list)
     rows: dict[str, LoadResult] = field(default_factory=dict)
-
-    @property
-    def ceiling_rps(self) -> float:
-        return sum(run.rps for run in self.ceiling) / len(self.ceiling)
+    ceilings: dict[str, LoadResult] = field(default_factory=dict)
 
     def share(self, name: str) -> float:
-        return self.rows[name].rps / self.ceiling_rps
+        return self.rows[name].rps / self.ceilings[name].rps
 
     def render(self, cores: int) -> str:
-        spread = " / ".join(f"{run.rps:,.0f}" for run in self.ceiling)
         header = [
             "endpoint",
             "req/s",
             "p50 ms",
             "p99 ms",
             "errors",
+            "ceiling req/s",
             "share of ceiling",
             "wrk CPU",
         ]
+        ceilings = list(self.ceilings.values())
+        mean = sum(run.rps for run in ceilings) / len(ceilings)
+        low, high = min(run.rps for run in ceilings), max(run.rps for run in ceilings)
         rows = [
             [
-                f"ceiling (bare `async def`, runs: {spread})",
-                f"{self.ceiling_rps:,.0f}",
-                f"{self.ceiling[0].p50_ms:.2f}",
-                f"{self.ceiling[0].p99_ms:.2f}",
-                str(sum(run.errors for run in self.ceiling)),
-                "1.000",
-                f"{self.ceiling[0].wrk_cpu_share(cores):.0%}",
+                "ceiling: bare `async def` (mean of the paired runs)",
+                f"{mean:,.0f}",
+                f"{sorted(run.p50_ms for run in ceilings)[len(ceilings) // 2]:.2f}",
+                f"{sorted(run.p99_ms for run in ceilings)[len(ceilings) // 2]:.2f}",
+                str(sum(run.errors for run in ceilings)),
+                f"{low:,.0f} to {high:,.0f}",
+                "1",
+                f"{ceilings[0].wrk_cpu_share(cores):.0%}",
             ]
         ]
         for name, result in self.rows.items():
@@ -90,6 +94,7 @@ class StageTable:
                     f"{result.p50_ms:.2f}",
                     f"{result.p99_ms:.2f}",
                     str(result.errors),
+                    f"{self.ceilings[name].rps:,.0f}",
                     f"{self.share(name):.4f}",
                     f"{result.wrk_cpu_share(cores):.0%}",
                 ]
@@ -224,10 +229,17 @@ def latency_chart(
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2))
     for probe, runs in growth.items():
         sizes = sorted(runs)
-        left.plot(sizes, [runs[s].p50_ms for s in sizes], marker="o", label=probe)
+        (line,) = left.plot(
+            sizes, [runs[s].p50_ms for s in sizes], marker="o", label=probe
+        )
         base = runs.get(10_000)
         if base:
-            left.axhline(base.p50_ms * GROWTH_LIMIT, linestyle=":", linewidth=0.8)
+            left.axhline(
+                base.p50_ms * GROWTH_LIMIT,
+                linestyle=":",
+                linewidth=1,
+                color=line.get_color(),
+            )
     left.set_title(
         f"Paging p50 at concurrency 1 (dotted: {GROWTH_LIMIT}x the 10k figure)"
     )
@@ -242,8 +254,11 @@ def latency_chart(
             label=name,
         )
     right.set_title("Endpoint p50 at c=32")
+    sizes = sorted({size for runs in growth.values() for size in runs})
     for axis in (left, right):
         axis.set_xscale("log")
+        axis.set_xticks(sizes, [label(size) for size in sizes])
+        axis.minorticks_off()
         axis.set_xlabel("items in the table")
         axis.set_ylabel("p50 latency (ms)")
         axis.grid(True, which="both", alpha=0.3)
@@ -294,7 +309,9 @@ class Results:
                     "stage": table.stage,
                     "items": table.items,
                     "users": table.users,
-                    "ceiling": [asdict(run) for run in table.ceiling],
+                    "ceilings": {
+                        name: asdict(run) for name, run in table.ceilings.items()
+                    },
                     "rows": {name: asdict(run) for name, run in table.rows.items()},
                 }
                 for table in self.tables
@@ -345,8 +362,9 @@ def render_markdown(results: Results) -> tuple[str, list[str]]:
     sections = [
         f"# Benchmark results ({results.setup.get('date', '')})",
         "\n".join(f"- **{key}**: {value}" for key, value in results.setup.items()),
-        "Shares are req/s over the mean of the two ceiling runs of the same table "
-        "(one before, one after), so drift from other load on the machine shows.",
+        "Each endpoint's share is its req/s over a ceiling run made just before it "
+        "(same duration, same c), so drift from other load on the machine cancels as "
+        "far as it can; the ceiling column shows those paired runs.",
         "## Endpoints",
         *(table.render(results.cores) for table in results.tables),
         "## Targets",

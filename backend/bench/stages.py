@@ -116,23 +116,22 @@ class Run:
         items, users = self.counts()
         table = report.StageTable(stage=stage, items=items, users=users)
         owner_token, superuser_token = self.tokens()
-        table.ceiling.append(self.ceiling_run())
-        self.log(f"{stage}: ceiling {table.ceiling[0].rps:,.0f} req/s")
         for endpoint in plans.endpoints(self.owner, owner_token, superuser_token):
             seconds = self.mode.login_seconds if endpoint.slow else self.mode.seconds
             warmup = 0 if endpoint.slow else self.mode.warmup
+            ceiling = self.ceiling_run()
             result = self.load(
                 endpoint, connections=CONNECTIONS, seconds=seconds, warmup=warmup
             )
+            table.ceilings[endpoint.name] = ceiling
             table.rows[endpoint.name] = result
             self.log(
-                f"{stage}: {endpoint.name}: {result.rps:,.1f} req/s, p50 {result.p50_ms:.2f} ms, errors {result.errors}"
+                f"{stage}: {endpoint.name}: {result.rps:,.1f} req/s "
+                f"(ceiling {ceiling.rps:,.0f}, share {table.share(endpoint.name):.4f}), "
+                f"p50 {result.p50_ms:.2f} ms, errors {result.errors}"
             )
-        table.ceiling.append(self.ceiling_run())
         removed = delete_posted_items(self.db.url, plans.POST_TITLE)
-        self.log(
-            f"{stage}: ceiling again {table.ceiling[1].rps:,.0f} req/s; removed {removed:,} posted items"
-        )
+        self.log(f"{stage}: removed {removed:,} posted items")
         print(table.render(self.cores), flush=True)
         return table
 
