@@ -35,7 +35,8 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)[HEADER] = request_id
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            _request_id.reset(token)
+        await self.app(scope, receive, send_with_id)
+        # Reset only on success: an exception goes on to the server error handler,
+        # which runs outside this middleware and still needs the id. The request's
+        # task, and with it this context, ends right after.
+        _request_id.reset(token)
