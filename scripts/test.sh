@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Run every test: backend lint, types and tests with coverage.
+# Run every test: backend lint, types and tests with coverage; then the admin UI's
+# checks (generated client up to date, biome, tsc, vitest, build) and its browser tests
+# (Playwright with Debian's Chromium against the real backend and PostgreSQL).
 # Uses DATABASE_URL's PostgreSQL server when set, an embedded one otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/frontend/scripts/ui.sh"
 
 sync_backend
 cd "$ROOT/backend"
@@ -10,3 +13,31 @@ echo "== Backend: lint and types"
 uv run --frozen bash scripts/lint.sh
 echo "== Backend: tests"
 uv run --frozen bash scripts/test.sh
+
+echo "== Frontend: packages"
+if ! have_node; then
+  node_help
+  exit 1
+fi
+ensure_frontend_deps
+cd "$FRONTEND"
+echo "== Frontend: generated API client matches the backend"
+npm run --silent check-client
+echo "== Frontend: lint (biome)"
+npm run --silent lint
+echo "== Frontend: types (tsc)"
+npm run --silent typecheck
+echo "== Frontend: unit tests (vitest)"
+npm run --silent test
+echo "== Frontend: build"
+npm run --silent build
+echo "$(ui_sources_hash)" >"$FRONTEND/.build-stamp"
+echo "== Frontend: browser tests (Playwright)"
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+  echo "Chromium was not found at $chromium: install Debian's 'chromium' package (or set CHROMIUM_PATH)." >&2
+  exit 1
+fi
+started=$SECONDS
+npm run --silent e2e
+echo "Browser tests took $((SECONDS - started)) s"

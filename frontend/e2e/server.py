@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,8 +28,6 @@ from aiosmtpd.controller import Controller
 
 FRONTEND_DIR = Path(__file__).resolve().parents[1]
 DATABASE_NAME = "app_e2e"
-
-logger = logging.getLogger("e2e.server")
 
 
 class Mailbox:
@@ -86,7 +85,6 @@ def free_port() -> int:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app_port = int(os.environ.get("E2E_APP_PORT", "8765"))
     mail_port = int(os.environ.get("E2E_MAIL_PORT", "8766"))
 
@@ -138,7 +136,13 @@ def main() -> None:
 
     get_settings.cache_clear()
     asyncio.run(prestart(get_settings()))
-    logger.info("E2E app on http://127.0.0.1:%d, mail on http://127.0.0.1:%d", app_port, mail_port)
+    # One line per request would drown the test report: keep warnings and errors.
+    logging.getLogger("app.access").setLevel(logging.WARNING)
+    print(
+        f"E2E app on http://127.0.0.1:{app_port}, mail on http://127.0.0.1:{mail_port}",
+        file=sys.stderr,
+        flush=True,
+    )
     uvicorn.run(
         "app.main:create_app",
         factory=True,

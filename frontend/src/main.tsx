@@ -11,10 +11,11 @@ import { queryClient, router } from "./router"
 applyTheme(storedTheme())
 
 session.onExpired(() => {
-  queryClient.clear()
   toast.info("Your session has ended", "Please log in again.")
   const here = router.state.location
-  router.navigate({ to: "/login", search: { redirect: here.href } })
+  void router
+    .navigate({ to: "/login", search: { redirect: here.href } })
+    .then(() => queryClient.clear())
 })
 
 async function start() {

@@ -12,8 +12,8 @@ export function useLogout() {
     meta: { inlineErrors: true },
     onSettled: async () => {
       session.clear()
-      queryClient.clear()
       await router.navigate({ to: "/login", search: { notice: "logged-out" } })
+      queryClient.clear()
     },
   })
 }

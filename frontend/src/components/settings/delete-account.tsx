@@ -15,8 +15,8 @@ export function DeleteAccount() {
     mutationFn: () => usersDeleteUserMe({ throwOnError: true }),
     onSuccess: async () => {
       session.clear()
-      queryClient.clear()
       await router.navigate({ to: "/login", search: { notice: "account-deleted" } })
+      queryClient.clear()
     },
   })
   return (

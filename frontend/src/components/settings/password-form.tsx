@@ -28,8 +28,8 @@ export function PasswordForm() {
     onSuccess: async () => {
       // The server ends every session of the account on a password change, this one too.
       session.clear()
-      queryClient.clear()
       await router.navigate({ to: "/login", search: { notice: "password-changed" } })
+      queryClient.clear()
     },
   })
   const { errors } = form.formState
