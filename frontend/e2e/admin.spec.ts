@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page, test } from "@playwright/test"
 import { ADMIN } from "./config"
-import { createUser, logIn, uniqueEmail } from "./helpers"
+import { apiToken, createUser, logIn, uniqueEmail } from "./helpers"
 
 /** The user's row, on whichever page of the (oldest first) table it is. */
 async function userRow(page: Page, email: string): Promise<Locator> {
@@ -90,4 +90,55 @@ test("admin: a normal user does not see it and is refused", async ({ page, reque
   await expect(page.getByRole("navigation", { name: "Main" }).first()).toBeVisible()
   await page.getByRole("link", { name: "Back to the dashboard" }).click()
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Jamie Doe")
+})
+
+test("admin: a refusal from the server (403) says so and keeps the user logged in", async ({
+  page,
+  request,
+}) => {
+  const superuser = await createUser(request, {
+    prefix: "demoted",
+    name: "Dana Demoted",
+    superuser: true,
+  })
+  await logIn(page, superuser)
+  await page.goto("/admin")
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible()
+
+  // Another superuser takes the role away while the page is open.
+  const token = await apiToken(request, ADMIN)
+  const headers = { Authorization: `Bearer ${token}` }
+  const users = await (
+    await request.get("/api/v1/users/", { headers, params: { limit: 100, skip: 0 } })
+  ).json()
+  let target = (users.data as { id: string; email: string }[]).find(
+    (u) => u.email === superuser.email,
+  )
+  for (let skip = 100; !target && skip < users.count; skip += 100) {
+    const more = await (
+      await request.get("/api/v1/users/", { headers, params: { limit: 100, skip } })
+    ).json()
+    target = (more.data as { id: string; email: string }[]).find((u) => u.email === superuser.email)
+  }
+  const demote = await request.patch(`/api/v1/users/${target?.id}`, {
+    headers,
+    data: { is_superuser: false },
+  })
+  expect(demote.ok()).toBeTruthy()
+
+  await page.getByRole("button", { name: "Add user" }).click()
+  const add = page.getByRole("dialog", { name: "Add user" })
+  await add.getByLabel("Email", { exact: true }).fill(uniqueEmail("refused"))
+  await add.getByLabel("Password", { exact: true }).fill("refused-password")
+  await add.getByLabel("Confirm password", { exact: true }).fill("refused-password")
+  await add.getByRole("button", { name: "Add user" }).click()
+  await expect(
+    page.getByRole("alert").filter({ hasText: "You are not allowed to do that." }),
+  ).toBeVisible()
+  await expect(page).toHaveURL(/\/admin/)
+
+  await page.reload()
+  await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
+  await page.getByRole("link", { name: "Back to the dashboard" }).click()
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Dana Demoted")
 })

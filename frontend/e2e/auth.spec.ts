@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test"
 import { ADMIN } from "./config"
-import { createUser, latestMail, logIn, logOut, uniqueEmail } from "./helpers"
+import { apiToken, createUser, latestMail, logIn, logOut, uniqueEmail } from "./helpers"
 
 test("the first superuser logs in and out; a wrong password says so", async ({ page }) => {
   await page.goto("/")
@@ -125,4 +125,34 @@ test("an unknown address shows the not-found page", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible()
   await page.getByRole("link", { name: "Back to the dashboard" }).click()
   await expect(page).toHaveURL(/\/login/)
+})
+
+test("when the server ends the session (401), the next action leads to login", async ({
+  page,
+  request,
+}) => {
+  const user = await createUser(request, { prefix: "revoked", name: "Casey Revoked" })
+  await logIn(page, user)
+  await page.goto("/items")
+  await expect(page.getByRole("heading", { name: "No items yet" })).toBeVisible()
+
+  // A password change elsewhere ends every session of the account, this browser's too.
+  const token = await apiToken(request, user)
+  const change = await request.patch("/api/v1/users/me/password", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { current_password: user.password, new_password: "changed-elsewhere" },
+  })
+  expect(change.ok()).toBeTruthy()
+
+  await page.getByRole("button", { name: "Add item" }).click()
+  await page.getByLabel("Title").fill("Will not be saved")
+  await page.getByRole("dialog").getByRole("button", { name: "Add item" }).click()
+  await expect(page).toHaveURL(/\/login\?redirect=%2Fitems/)
+  await expect(page.getByText("Your session has ended")).toBeVisible()
+
+  await page.getByLabel("Email").fill(user.email)
+  await page.getByLabel("Password", { exact: true }).fill("changed-elsewhere")
+  await page.getByRole("button", { name: "Log in" }).click()
+  await expect(page).toHaveURL(/\/items$/)
+  await expect(page.getByRole("heading", { name: "No items yet" })).toBeVisible()
 })
