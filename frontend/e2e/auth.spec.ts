@@ -100,6 +100,9 @@ test("a reload keeps the session; logout ends it on the server", async ({
   const user = await createUser(request, { prefix: "session", name: "Riley Reload" })
   await logIn(page, user)
   await page.goto("/items")
+  // Let the page's own refresh finish: a reload in the middle of it would send the
+  // cookie the server just rotated, which the server treats as a stolen token.
+  await expect(page.getByRole("heading", { name: "Items", exact: true })).toBeVisible()
   await page.reload()
   await expect(page.getByRole("heading", { name: "Items", exact: true })).toBeVisible()
   await expect(page).toHaveURL(/\/items$/)
@@ -155,4 +158,16 @@ test("when the server ends the session (401), the next action leads to login", a
   await page.getByRole("button", { name: "Log in" }).click()
   await expect(page).toHaveURL(/\/items$/)
   await expect(page.getByRole("heading", { name: "No items yet" })).toBeVisible()
+})
+
+test("logging out in one tab logs out the others", async ({ context, request }) => {
+  const user = await createUser(request, { prefix: "two-tabs" })
+  const first = await context.newPage()
+  await logIn(first, user)
+  const second = await context.newPage()
+  await second.goto("/items")
+  await expect(second.getByRole("heading", { name: "Items", exact: true })).toBeVisible()
+
+  await logOut(first)
+  await expect(second).toHaveURL(/\/login/)
 })

@@ -3,7 +3,7 @@ import { RouterProvider } from "@tanstack/react-router"
 import { StrictMode } from "react"
 import { createRoot } from "react-dom/client"
 import "./index.css"
-import { session } from "@/lib/api"
+import { onLogoutElsewhere, session } from "@/lib/api"
 import { applyTheme, storedTheme } from "@/lib/theme"
 import { toast } from "@/lib/toast"
 import { queryClient, router } from "./router"
@@ -15,6 +15,14 @@ session.onExpired(() => {
   const here = router.state.location
   void router
     .navigate({ to: "/login", search: { redirect: here.href } })
+    .then(() => queryClient.clear())
+})
+
+onLogoutElsewhere(() => {
+  if (!session.isAuthenticated) return
+  session.clear()
+  void router
+    .navigate({ to: "/login", search: { notice: "logged-out" } })
     .then(() => queryClient.clear())
 })
 

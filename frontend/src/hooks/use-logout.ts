@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query"
 import { useRouter } from "@tanstack/react-router"
 import { loginLogout } from "@/client/sdk.gen"
-import { session } from "@/lib/api"
+import { announceLogout, session } from "@/lib/api"
 
 /** End the session on the server (its refresh cookie stops working), then here. */
 export function useLogout() {
@@ -12,6 +12,7 @@ export function useLogout() {
     meta: { inlineErrors: true },
     onSettled: async () => {
       session.clear()
+      announceLogout()
       await router.navigate({ to: "/login", search: { notice: "logged-out" } })
       queryClient.clear()
     },

@@ -16,4 +16,17 @@ client.interceptors.error.use(
   (error, response) => new ApiError(response ? response.status : 0, error),
 )
 
+/** Tells the app's other tabs that this browser logged out (they follow). */
+const tabs = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("session") : null
+
+export function announceLogout(): void {
+  tabs?.postMessage("logged-out")
+}
+
+export function onLogoutElsewhere(listener: () => void): void {
+  tabs?.addEventListener("message", (event) => {
+    if (event.data === "logged-out") listener()
+  })
+}
+
 export { client }

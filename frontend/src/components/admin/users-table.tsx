@@ -54,6 +54,11 @@ export function UsersTable({
                       <p className="flex items-center gap-2 font-medium text-zinc-900 dark:text-white">
                         <span className="truncate">{user.full_name || "—"}</span>
                         {isSelf && <Badge tone="amber">You</Badge>}
+                        {user.is_superuser && (
+                          <span className="sm:hidden">
+                            <Badge tone="indigo">Superuser</Badge>
+                          </span>
+                        )}
                       </p>
                       <p className="truncate text-zinc-500 dark:text-zinc-400">{user.email}</p>
                     </div>

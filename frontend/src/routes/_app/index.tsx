@@ -6,7 +6,7 @@ import { Badge } from "@/components/ui/badge"
 import { Card } from "@/components/ui/card"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { itemsQuery, usersQuery } from "@/lib/queries"
-import { formatDate } from "@/lib/utils"
+import { cn, formatDate } from "@/lib/utils"
 
 export const Route = createFileRoute("/_app/")({
   component: Dashboard,
@@ -79,7 +79,7 @@ function Dashboard() {
         </p>
       </div>
 
-      <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
+      <div className={cn("grid gap-4 sm:grid-cols-2", user.is_superuser && "xl:grid-cols-3")}>
         <StatCard
           label={user.is_superuser ? "Items (all users)" : "Your items"}
           value={items.data?.count}
