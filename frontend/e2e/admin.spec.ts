@@ -78,12 +78,23 @@ test("admin: add a user, edit it, deactivate it, delete it", async ({ page, brow
   await confirm.getByRole("button", { name: "Delete user" }).click()
   await expect(page.getByRole("status").filter({ hasText: "User deleted" })).toBeVisible()
   await expect(page.getByRole("row").filter({ hasText: email })).toHaveCount(0)
+
+  // The activity log shows what happened to the account.
+  await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link", { name: "Activity" })
+    .click()
+  await page.getByLabel("Event type").selectOption({ label: "User deleted" })
+  await expect(page).toHaveURL(/type=user_deleted/)
+  await expect(page.getByRole("row").filter({ hasText: email }).first()).toBeVisible()
 })
 
 test("admin: a normal user does not see it and is refused", async ({ page, request }) => {
   const user = await createUser(request, { prefix: "normal" })
   await logIn(page, user)
   await expect(page.getByRole("link", { name: "Admin", exact: true })).toHaveCount(0)
+  await page.goto("/activity")
+  await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
   await page.goto("/admin")
   await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
   // Still logged in: the refusal is not a logout.

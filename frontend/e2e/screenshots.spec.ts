@@ -148,6 +148,11 @@ for (const [viewport, size] of Object.entries(VIEWPORTS) as [
       await page.getByRole("button", { name: /Actions for admin@example.com/ }).click()
       await page.getByRole("menuitem", { name: "Edit" }).click()
       await shoot(page, "43-admin-edit-user", viewport)
+      await page.keyboard.press("Escape")
+      await page.goto("/activity")
+      await expect(page.getByRole("heading", { name: "Activity" })).toBeVisible()
+      await expect(page.getByText(/Showing/)).toBeVisible()
+      await shoot(page, "44-admin-activity", viewport)
     })
   })
 }

@@ -1,6 +1,12 @@
 /** Server state: query options and cache keys shared by the pages. */
 import { queryOptions } from "@tanstack/react-query"
-import { itemsReadItems, usersReadUserMe, usersReadUsers } from "@/client/sdk.gen"
+import {
+  auditReadAuditEvents,
+  itemsReadItems,
+  usersReadUserMe,
+  usersReadUsers,
+} from "@/client/sdk.gen"
+import type { AuditEventType } from "@/client/types.gen"
 
 export const PAGE_SIZE = 10
 
@@ -29,6 +35,18 @@ export const usersQuery = (page: number) =>
       (
         await usersReadUsers({
           query: { skip: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
+          throwOnError: true,
+        })
+      ).data,
+  })
+
+export const auditEventsQuery = (page: number, eventType?: AuditEventType) =>
+  queryOptions({
+    queryKey: ["audit-events", { page, eventType }],
+    queryFn: async () =>
+      (
+        await auditReadAuditEvents({
+          query: { skip: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE, event_type: eventType },
           throwOnError: true,
         })
       ).data,

@@ -1,6 +1,7 @@
 import { Link, useRouter, useRouterState } from "@tanstack/react-router"
 import {
   ChevronsUpDown,
+  History,
   LayoutDashboard,
   List,
   LogOut,
@@ -22,6 +23,7 @@ const NAV = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard, superuserOnly: false },
   { to: "/items", label: "Items", icon: List, superuserOnly: false },
   { to: "/admin", label: "Admin", icon: Users, superuserOnly: true },
+  { to: "/activity", label: "Activity", icon: History, superuserOnly: true },
   { to: "/settings", label: "Settings", icon: Settings, superuserOnly: false },
 ] as const
 

@@ -8,7 +8,7 @@ export interface PaginationProps {
   total: number
   pageSize: number
   /** The route whose `page` search parameter the links change. */
-  to: "/items" | "/admin"
+  to: "/items" | "/admin" | "/activity"
   noun: string
 }
 
@@ -44,7 +44,10 @@ export function Pagination({ page, pageCount, total, pageSize, to, noun }: Pagin
               <Link
                 key={number}
                 to={to}
-                search={{ page: number }}
+                search={(previous: Record<string, unknown>) => ({
+                  ...previous,
+                  page: number > 1 ? number : undefined,
+                })}
                 aria-label={`Page ${number}`}
                 aria-current={number === page ? "page" : undefined}
                 className={cn(
@@ -74,7 +77,7 @@ function PageLink({
   label,
   children,
 }: {
-  to: "/items" | "/admin"
+  to: "/items" | "/admin" | "/activity"
   page: number
   disabled: boolean
   label: string
@@ -95,7 +98,10 @@ function PageLink({
   return (
     <Link
       to={to}
-      search={{ page }}
+      search={(previous: Record<string, unknown>) => ({
+        ...previous,
+        page: page > 1 ? page : undefined,
+      })}
       aria-label={label}
       className={cn(
         linkClasses,
