@@ -2,13 +2,33 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.core.config import API_V1_STR
 
 # Paths the UI must never shadow, even when a client-side route has the same name.
-RESERVED_PREFIXES = (API_V1_STR.strip("/") + "/", "docs", "redoc", "health")
+# Whole segments: `/docs` and `/docs/...` are reserved, a client route `/docsearch` is not.
+RESERVED_PATHS = (API_V1_STR.strip("/"), "docs", "redoc", "health")
+
+
+def _is_reserved(path: str) -> bool:
+    return any(path == rp or path.startswith(f"{rp}/") for rp in RESERVED_PATHS)
+
+
+class _FrontendRoute(APIRoute):
+    """The UI's catch-all, blind to reserved paths: routing goes on as if it were not
+    there, so an unknown API path is a 404 for every method (not this GET route's 405)
+    and `/api/v1/users` still redirects to `/api/v1/users/`."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE and _is_reserved(child_scope["path_params"]["path"]):
+            return Match.NONE, {}
+        return match, child_scope
 
 
 def mount_frontend(app: FastAPI, dist: Path) -> None:
@@ -17,12 +37,7 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
         return
     root = dist.resolve()
 
-    @app.get("/{path:path}", include_in_schema=False)
     async def frontend(path: str) -> FileResponse:
-        if path.startswith(RESERVED_PREFIXES) or path == API_V1_STR.strip("/"):
-            raise HTTPException(
-                status_code=status.HTTP_404_NOT_FOUND, detail="Not Found"
-            )
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
             # Vite fingerprints everything under assets/: cache it for good.
@@ -34,3 +49,11 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
                 else {"Cache-Control": "no-cache"},
             )
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    app.router.add_api_route(
+        "/{path:path}",
+        frontend,
+        methods=["GET"],
+        include_in_schema=False,
+        route_class_override=_FrontendRoute,
+    )

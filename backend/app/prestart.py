@@ -13,8 +13,8 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import (
+    AsyncRetrying,
     before_sleep_log,
-    retry,
     stop_after_attempt,
     wait_fixed,
 )
@@ -32,15 +32,17 @@ MAX_TRIES = 60
 WAIT_SECONDS = 1
 
 
-@retry(
-    stop=stop_after_attempt(MAX_TRIES),
-    wait=wait_fixed(WAIT_SECONDS),
-    before_sleep=before_sleep_log(logger, logging.WARNING),
-    reraise=True,
-)
-async def wait_for_database(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+async def wait_for_database(engine: AsyncEngine, *, max_tries: int = MAX_TRIES) -> None:
+    """Try a query every WAIT_SECONDS; the last failure is raised after `max_tries`."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(max_tries),
+        wait=wait_fixed(WAIT_SECONDS),
+        before_sleep=before_sleep_log(logger, logging.WARNING),
+        reraise=True,
+    ):
+        with attempt:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
 
 
 def migrate(database_url: str) -> None:
@@ -76,11 +78,11 @@ async def create_first_superuser(engine: AsyncEngine, settings: Settings) -> boo
         return True
 
 
-async def prestart(settings: Settings) -> None:
+async def prestart(settings: Settings, *, max_tries: int = MAX_TRIES) -> None:
     engine = create_engine(settings)
     try:
         logger.info("Waiting for the database")
-        await wait_for_database(engine)
+        await wait_for_database(engine, max_tries=max_tries)
         logger.info("Applying migrations")
         assert settings.DATABASE_URL is not None  # create_engine checked it
         await asyncio.to_thread(migrate, settings.DATABASE_URL)

@@ -1,0 +1,424 @@
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.utils.factories import API, LoggedInUser, create_item, create_user
+
+ITEMS = f"{API}/items"
+NOT_FOUND = {"detail": "Item not found"}
+
+
+@pytest.fixture
+def owner(client: TestClient, superuser_headers: dict[str, str]) -> LoggedInUser:
+    return create_user(client, superuser_headers)
+
+
+@pytest.fixture
+def stranger(client: TestClient, superuser_headers: dict[str, str]) -> LoggedInUser:
+    return create_user(client, superuser_headers)
+
+
+# GET /items/ ---------------------------------------------------------------------
+
+
+def test_read_items_own_only_newest_first(
+    client: TestClient,
+    superuser_headers: dict[str, str],
+    owner: LoggedInUser,
+    stranger: LoggedInUser,
+) -> None:
+    mine = [create_item(client, owner.headers) for _ in range(3)]
+    create_item(client, stranger.headers)
+    create_item(client, superuser_headers)
+
+    response = client.get(f"{ITEMS}/", headers=owner.headers)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 3
+    assert [item["id"] for item in body["data"]] == [
+        item["id"] for item in reversed(mine)
+    ]
+    assert {item["owner_id"] for item in body["data"]} == {str(owner.id)}
+
+
+def test_read_items_superuser_sees_everyones_newest_first(
+    client: TestClient,
+    superuser_headers: dict[str, str],
+    owner: LoggedInUser,
+    stranger: LoggedInUser,
+) -> None:
+    created = [
+        create_item(client, owner.headers),
+        create_item(client, stranger.headers),
+        create_item(client, superuser_headers),
+        create_item(client, owner.headers),
+    ]
+
+    response = client.get(f"{ITEMS}/", headers=superuser_headers)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 4
+    assert [item["id"] for item in body["data"]] == [
+        item["id"] for item in reversed(created)
+    ]
+
+
+def test_read_items_paginates(client: TestClient, owner: LoggedInUser) -> None:
+    created = [create_item(client, owner.headers) for _ in range(5)]
+    newest_first = [item["id"] for item in reversed(created)]
+
+    page = client.get(
+        f"{ITEMS}/", headers=owner.headers, params={"skip": 1, "limit": 2}
+    )
+    rest = client.get(f"{ITEMS}/", headers=owner.headers, params={"skip": 3})
+
+    assert page.status_code == 200
+    assert page.json()["count"] == 5
+    assert [item["id"] for item in page.json()["data"]] == newest_first[1:3]
+    assert rest.json()["count"] == 5
+    assert [item["id"] for item in rest.json()["data"]] == newest_first[3:]
+
+
+def test_read_items_none(client: TestClient, owner: LoggedInUser) -> None:
+    response = client.get(f"{ITEMS}/", headers=owner.headers)
+
+    assert response.status_code == 200
+    assert response.json() == {"data": [], "count": 0}
+
+
+@pytest.mark.parametrize("params", [{"limit": 101}, {"limit": 0}, {"skip": -1}])
+def test_read_items_rejects_bad_pagination(
+    client: TestClient, owner: LoggedInUser, params: dict[str, int]
+) -> None:
+    response = client.get(f"{ITEMS}/", headers=owner.headers, params=params)
+
+    assert response.status_code == 422
+
+
+# POST /items/ --------------------------------------------------------------------
+
+
+def test_create_item(client: TestClient, owner: LoggedInUser) -> None:
+    response = client.post(
+        f"{ITEMS}/",
+        headers=owner.headers,
+        json={"title": "Groceries", "description": "Milk, eggs"},
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["title"] == "Groceries"
+    assert body["description"] == "Milk, eggs"
+    assert body["owner_id"] == str(owner.id)
+    assert set(body) == {"id", "title", "description", "owner_id", "created_at"}
+    fetched = client.get(f"{ITEMS}/{body['id']}", headers=owner.headers)
+    assert fetched.json() == body
+
+
+def test_create_item_without_description(
+    client: TestClient, owner: LoggedInUser
+) -> None:
+    response = client.post(f"{ITEMS}/", headers=owner.headers, json={"title": "Bare"})
+
+    assert response.status_code == 201
+    assert response.json()["description"] is None
+
+
+def test_create_item_ignores_a_given_owner(
+    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
+) -> None:
+    response = client.post(
+        f"{ITEMS}/",
+        headers=owner.headers,
+        json={"title": "Mine", "owner_id": str(stranger.id)},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["owner_id"] == str(owner.id)
+    assert client.get(f"{ITEMS}/", headers=stranger.headers).json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"title": None},
+        {"title": ""},
+        {"title": "x" * 256},
+        {"title": "ok", "description": "x" * 256},
+    ],
+    ids=["missing", "null", "empty", "title-256", "description-256"],
+)
+def test_create_item_invalid(
+    client: TestClient, owner: LoggedInUser, body: dict[str, object]
+) -> None:
+    response = client.post(f"{ITEMS}/", headers=owner.headers, json=body)
+
+    assert response.status_code == 422
+    assert client.get(f"{ITEMS}/", headers=owner.headers).json()["count"] == 0
+
+
+def test_create_item_title_of_255_characters(
+    client: TestClient, owner: LoggedInUser
+) -> None:
+    response = client.post(
+        f"{ITEMS}/", headers=owner.headers, json={"title": "x" * 255}
+    )
+
+    assert response.status_code == 201
+    assert response.json()["title"] == "x" * 255
+
+
+# GET /items/{item_id} ------------------------------------------------------------
+
+
+def test_read_item_as_owner(client: TestClient, owner: LoggedInUser) -> None:
+    item = create_item(client, owner.headers, description="Details")
+
+    response = client.get(f"{ITEMS}/{item['id']}", headers=owner.headers)
+
+    assert response.status_code == 200
+    assert response.json() == item
+
+
+def test_read_item_of_another_user_is_not_found(
+    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.get(f"{ITEMS}/{item['id']}", headers=stranger.headers)
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def test_read_item_as_superuser(
+    client: TestClient, superuser_headers: dict[str, str], owner: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.get(f"{ITEMS}/{item['id']}", headers=superuser_headers)
+
+    assert response.status_code == 200
+    assert response.json() == item
+
+
+def test_read_item_unknown(client: TestClient, owner: LoggedInUser) -> None:
+    response = client.get(f"{ITEMS}/{uuid.uuid4()}", headers=owner.headers)
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def test_read_item_malformed_id(client: TestClient, owner: LoggedInUser) -> None:
+    response = client.get(f"{ITEMS}/not-a-uuid", headers=owner.headers)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["path", "item_id"]
+
+
+# PUT /items/{item_id} ------------------------------------------------------------
+
+
+def test_update_item(client: TestClient, owner: LoggedInUser) -> None:
+    item = create_item(client, owner.headers, title="Old", description="Old text")
+
+    response = client.put(
+        f"{ITEMS}/{item['id']}",
+        headers=owner.headers,
+        json={"title": "New", "description": "New text"},
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "New"
+    assert body["description"] == "New text"
+    assert body["id"] == item["id"]
+    assert body["owner_id"] == item["owner_id"]
+    assert body["created_at"] == item["created_at"]
+    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == body
+
+
+def test_update_item_keeps_fields_left_out(
+    client: TestClient, owner: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers, title="Title", description="Kept")
+
+    title_only = client.put(
+        f"{ITEMS}/{item['id']}", headers=owner.headers, json={"title": "Renamed"}
+    )
+    description_only = client.put(
+        f"{ITEMS}/{item['id']}", headers=owner.headers, json={"description": "Changed"}
+    )
+
+    assert title_only.status_code == 200
+    assert title_only.json()["description"] == "Kept"
+    assert description_only.status_code == 200
+    assert description_only.json()["title"] == "Renamed"
+    assert description_only.json()["description"] == "Changed"
+
+
+def test_update_item_can_clear_description(
+    client: TestClient, owner: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers, description="Going away")
+
+    response = client.put(
+        f"{ITEMS}/{item['id']}", headers=owner.headers, json={"description": None}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["description"] is None
+    assert response.json()["title"] == item["title"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"title": None}, {"title": ""}, {"title": "x" * 256}, {"description": "x" * 256}],
+    ids=["null", "empty", "title-256", "description-256"],
+)
+def test_update_item_invalid(
+    client: TestClient, owner: LoggedInUser, body: dict[str, object]
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.put(f"{ITEMS}/{item['id']}", headers=owner.headers, json=body)
+
+    assert response.status_code == 422
+    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == item
+
+
+def test_update_item_of_another_user_is_not_found(
+    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.put(
+        f"{ITEMS}/{item['id']}", headers=stranger.headers, json={"title": "Hijacked"}
+    )
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == item
+
+
+def test_update_item_as_superuser(
+    client: TestClient, superuser_headers: dict[str, str], owner: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.put(
+        f"{ITEMS}/{item['id']}", headers=superuser_headers, json={"title": "Moderated"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "Moderated"
+    assert response.json()["owner_id"] == str(owner.id)
+
+
+def test_update_item_unknown(client: TestClient, owner: LoggedInUser) -> None:
+    response = client.put(
+        f"{ITEMS}/{uuid.uuid4()}", headers=owner.headers, json={"title": "Nothing"}
+    )
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+# DELETE /items/{item_id} ---------------------------------------------------------
+
+
+def test_delete_item(client: TestClient, owner: LoggedInUser) -> None:
+    item = create_item(client, owner.headers)
+    kept = create_item(client, owner.headers)
+
+    response = client.delete(f"{ITEMS}/{item['id']}", headers=owner.headers)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).status_code == 404
+    remaining = client.get(f"{ITEMS}/", headers=owner.headers).json()
+    assert remaining["count"] == 1
+    assert [i["id"] for i in remaining["data"]] == [kept["id"]]
+
+
+def test_delete_item_of_another_user_is_not_found(
+    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.delete(f"{ITEMS}/{item['id']}", headers=stranger.headers)
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).status_code == 200
+
+
+def test_delete_item_as_superuser(
+    client: TestClient, superuser_headers: dict[str, str], owner: LoggedInUser
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.delete(f"{ITEMS}/{item['id']}", headers=superuser_headers)
+
+    assert response.status_code == 204
+    assert client.get(f"{ITEMS}/", headers=owner.headers).json()["count"] == 0
+
+
+def test_delete_item_unknown(client: TestClient, owner: LoggedInUser) -> None:
+    response = client.delete(f"{ITEMS}/{uuid.uuid4()}", headers=owner.headers)
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def test_delete_item_twice(client: TestClient, owner: LoggedInUser) -> None:
+    item = create_item(client, owner.headers)
+
+    first = client.delete(f"{ITEMS}/{item['id']}", headers=owner.headers)
+    second = client.delete(f"{ITEMS}/{item['id']}", headers=owner.headers)
+
+    assert first.status_code == 204
+    assert second.status_code == 404
+
+
+# Authentication ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/", None),
+        ("POST", "/", {"title": "x"}),
+        ("GET", "/{id}", None),
+        ("PUT", "/{id}", {"title": "x"}),
+        ("DELETE", "/{id}", None),
+    ],
+)
+def test_items_require_authentication(
+    client: TestClient,
+    owner: LoggedInUser,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    item = create_item(client, owner.headers)
+
+    response = client.request(method, ITEMS + path.format(id=item["id"]), json=body)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Not authenticated"}
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == item
+
+
+def test_items_with_a_forged_token(client: TestClient) -> None:
+    response = client.get(
+        f"{ITEMS}/", headers={"Authorization": "Bearer not.a.real-token"}
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Could not validate credentials"}
