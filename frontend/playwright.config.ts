@@ -43,6 +43,8 @@ export default defineConfig({
     cwd: "../backend",
     url: `${BASE_URL}/api/v1/utils/health-check/`,
     reuseExistingServer: false,
+    // SIGTERM lets the server drop its database on the way out.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
     timeout: 180_000,
     stdout: "ignore",
     stderr: "pipe",

@@ -27,6 +27,7 @@ test("sign up, then log in", async ({ page }) => {
   const email = uniqueEmail("signup")
   await page.goto("/login")
   await page.getByRole("link", { name: "Sign up" }).click()
+  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible()
 
   await page.getByLabel("Full name").fill("Sam Newcomer")
   await page.getByLabel("Email").fill(email)
@@ -62,6 +63,7 @@ test("recover a password through the emailed link, then log in with the new one"
   const user = await createUser(request, { prefix: "forgetful" })
   await page.goto("/login")
   await page.getByRole("link", { name: "Forgot your password?" }).click()
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible()
   await page.getByLabel("Email").fill(user.email)
   await page.getByRole("button", { name: "Send reset link" }).click()
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible()

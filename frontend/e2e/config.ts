@@ -1,6 +1,14 @@
-/** Where the test server listens and who its first superuser is (shared with server.py). */
-export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 8765)
-export const MAIL_PORT = Number(process.env.E2E_MAIL_PORT ?? 8766)
+/**
+ * Where the test server listens and who its first superuser is (shared with server.py).
+ *
+ * The ports are picked once, by the runner's main process, and reach the workers through
+ * the environment they inherit: two runs on one machine do not collide.
+ */
+if (!process.env.E2E_APP_PORT) {
+  process.env.E2E_APP_PORT = String(20_000 + Math.floor(Math.random() * 10_000) * 2)
+}
+export const APP_PORT = Number(process.env.E2E_APP_PORT)
+export const MAIL_PORT = Number(process.env.E2E_MAIL_PORT ?? APP_PORT + 1)
 export const BASE_URL = `http://127.0.0.1:${APP_PORT}`
 export const MAIL_URL = `http://127.0.0.1:${MAIL_PORT}`
 export const ADMIN = {

@@ -4,9 +4,10 @@ Run from backend/ (its virtualenv has the app and aiosmtpd):
 
     uv run --frozen python ../frontend/e2e/server.py
 
-Uses DATABASE_URL's server when set, the embedded PostgreSQL otherwise; the database
-`app_e2e` is dropped and created anew on every run. Mail sent by the app is kept in
-memory and served as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS).
+Uses DATABASE_URL's server when set, the embedded PostgreSQL otherwise, with a new
+database `app_e2e_<pid>` for each run, dropped when the server stops (and, should a run
+have been killed, by the next run). Mail sent by the app is kept in memory and served
+as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS).
 """
 
 import asyncio
@@ -15,6 +16,7 @@ import email.policy
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -27,7 +29,7 @@ from urllib.parse import parse_qs, urlparse
 from aiosmtpd.controller import Controller
 
 FRONTEND_DIR = Path(__file__).resolve().parents[1]
-DATABASE_NAME = "app_e2e"
+DATABASE_PREFIX = "app_e2e_"
 
 
 class Mailbox:
@@ -77,6 +79,44 @@ def serve_mailbox(mailbox: Mailbox, port: int) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def drop_databases(server_url: str, names: list[str]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        for name in names:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def stale_databases(server_url: str) -> list[str]:
+    """E2E databases of runs whose server is gone (killed before it could clean up)."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (DATABASE_PREFIX + "%",)
+        ).fetchall()
+    names = [row[0] for row in rows]
+    return [
+        name
+        for name in names
+        if not name.removeprefix(DATABASE_PREFIX).isdigit()
+        or not pid_alive(int(name.removeprefix(DATABASE_PREFIX)))
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -97,7 +137,9 @@ def main() -> None:
     from app.core.embedded_postgres import create_database, start_embedded_postgres
 
     server_url = os.environ.get("DATABASE_URL") or start_embedded_postgres()
-    database_url = create_database(server_url, DATABASE_NAME, recreate=True)
+    drop_databases(server_url, stale_databases(server_url))
+    database_name = f"{DATABASE_PREFIX}{os.getpid()}"
+    database_url = create_database(server_url, database_name, recreate=True)
 
     os.environ.update(
         {
@@ -143,13 +185,20 @@ def main() -> None:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host="127.0.0.1",
-        port=app_port,
-        log_level="warning",
-    )
+    # Uvicorn shuts down on SIGTERM, then raises the signal again: let that be an exit
+    # that runs the clean-up below rather than an abrupt end.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host="127.0.0.1",
+            port=app_port,
+            log_level="warning",
+        )
+    finally:
+        smtp.stop()
+        drop_databases(server_url, [database_name])
 
 
 if __name__ == "__main__":
