@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.core.config import Settings
+from app.core.db import DatabaseNotConfiguredError, create_engine, sqlalchemy_url
 
 
 @pytest.fixture(autouse=True)
@@ -158,3 +159,23 @@ def test_emails_enabled_needs_host_and_sender() -> None:
 def test_bcrypt_rounds_are_bounded() -> None:
     with pytest.raises(ValidationError):
         settings(**SAFE, BCRYPT_ROUNDS=3)
+
+
+# Database URL --------------------------------------------------------------------
+
+
+def test_database_url_names_the_psycopg_driver() -> None:
+    assert (
+        sqlalchemy_url("postgresql://app:secret@db:5432/app")
+        == "postgresql+psycopg://app:secret@db:5432/app"
+    )
+
+
+def test_database_url_must_be_postgresql() -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        sqlalchemy_url("mysql://app:secret@db/app")
+
+
+def test_no_engine_without_a_database_url() -> None:
+    with pytest.raises(DatabaseNotConfiguredError):
+        create_engine(settings(**{**SAFE, "DATABASE_URL": None}))

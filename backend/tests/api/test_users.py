@@ -96,7 +96,7 @@ def test_read_users_skip_past_the_end_is_empty(
     "params", [{"limit": 101}, {"limit": 0}, {"skip": -1}, {"limit": "ten"}]
 )
 def test_read_users_rejects_bad_pagination(
-    client: TestClient, superuser_headers: dict[str, str], params: dict[str, object]
+    client: TestClient, superuser_headers: dict[str, str], params: dict[str, int | str]
 ) -> None:
     response = client.get(f"{USERS}/", headers=superuser_headers, params=params)
 
