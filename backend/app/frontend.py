@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, status
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from starlette.routing import Match
@@ -47,6 +47,11 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
                 headers={"Cache-Control": "public, max-age=31536000, immutable"}
                 if immutable
                 else {"Cache-Control": "no-cache"},
+            )
+        if path.startswith("assets/"):
+            # A stale tab asking for an old bundle must get a 404, not HTML as JS.
+            raise HTTPException(
+                status_code=status.HTTP_404_NOT_FOUND, detail="Not Found"
             )
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 

@@ -88,9 +88,29 @@ def _printable(text: str | bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+SECRET_FIELD_MARKERS = ("password", "token")
+
+
+def _without_secret_input(error: dict[str, object]) -> dict[str, object]:
+    """A rejected password or token is not echoed back (nor into logs that keep bodies)."""
+    location = error.get("loc")
+    names = (
+        [str(part).lower() for part in location]
+        if isinstance(location, tuple | list)
+        else []
+    )
+    if any(marker in name for name in names for marker in SECRET_FIELD_MARKERS):
+        return {key: value for key, value in error.items() if key != "input"}
+    return error
+
+
 async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, except that echoing an undecodable input cannot turn it into a 500."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    """FastAPI's 422, without echoing secrets, and never a 500 for undecodable input."""
+    errors = (
+        [_without_secret_input(error) for error in exc.errors()]
+        if isinstance(exc, RequestValidationError)
+        else []
+    )
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={

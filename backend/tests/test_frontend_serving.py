@@ -69,6 +69,15 @@ def test_assets_are_cached_for_good(ui_client: TestClient) -> None:
     assert response.headers["cache-control"] == IMMUTABLE
 
 
+def test_a_missing_asset_is_not_found_rather_than_the_index(
+    ui_client: TestClient,
+) -> None:
+    response = ui_client.get("/assets/old-bundle-1234.js")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
 def test_other_files_are_revalidated(ui_client: TestClient) -> None:
     response = ui_client.get("/favicon.ico")
 

@@ -196,6 +196,9 @@ def test_password_over_72_bytes_is_refused_readably(
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", field]
     assert error["msg"] == PASSWORD_TOO_LONG
+    # The rejected password is not echoed back.
+    assert "input" not in error
+    assert LONG_PASSWORD not in response.text
 
 
 def test_password_of_exactly_72_bytes_works(client: TestClient) -> None:
