@@ -61,6 +61,11 @@ for (const [viewport, size] of Object.entries(VIEWPORTS) as [
       await page.goto("/this/page/does/not/exist")
       await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible()
       await shoot(page, "06-not-found", viewport)
+      await page.goto("/verify-email?token=not-a-real-token")
+      await expect(
+        page.getByRole("heading", { name: "We couldn't confirm your email" }),
+      ).toBeVisible()
+      await shoot(page, "07-verify-email-invalid", viewport)
     })
 
     test(`a user's pages (${viewport})`, async ({ page, request }) => {
