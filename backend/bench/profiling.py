@@ -20,6 +20,7 @@ class Profile:
     seconds: int
     self_top: list[tuple[str, int]]
     inclusive_top: list[tuple[str, int]]
+    app_inclusive: list[tuple[str, int]]
     packages: list[tuple[str, int]]
     raw_path: Path
 
@@ -109,12 +110,28 @@ def summarise(name: str, raw_path: Path, seconds: int, top: int = 20) -> Profile
         packages[_package(leaf)] += count
         for function in {_function(frame) for frame in frames}:
             inclusive[function] += count
+    # Frames on (nearly) every stack are the process and event loop: no information.
+    telling = Counter(
+        {
+            function: count
+            for function, count in inclusive.items()
+            if count < 0.9 * total
+        }
+    )
+    app = Counter(
+        {
+            function: count
+            for function, count in inclusive.items()
+            if "(app/" in function
+        }
+    )
     return Profile(
         name=name,
         samples=total,
         seconds=seconds,
         self_top=self_time.most_common(top),
-        inclusive_top=inclusive.most_common(top + 15),
+        inclusive_top=telling.most_common(top + 10),
+        app_inclusive=app.most_common(15),
         packages=packages.most_common(12),
         raw_path=raw_path,
     )
@@ -140,8 +157,21 @@ def render(profile: Profile) -> str:
         "Self time by function:",
         *(f"  {share(count)}  {function}" for function, count in profile.self_top),
         "",
-        "Inclusive time by function (on the stack):",
+        "Inclusive time of the app's own functions (app/...):",
+        *(f"  {share(count)}  {function}" for function, count in profile.app_inclusive),
+        "",
+        "Inclusive time by function (on the stack; frames on every stack left out):",
         *(f"  {share(count)}  {function}" for function, count in profile.inclusive_top),
         "",
     ]
     return "\n".join(lines)
+
+
+def main() -> None:
+    """Summarise saved stacks again: `python -m bench.profiling FILE SECONDS`."""
+    raw_path, seconds = Path(sys.argv[1]), int(sys.argv[2])
+    print(render(summarise(raw_path.stem, raw_path, seconds)))
+
+
+if __name__ == "__main__":
+    main()
