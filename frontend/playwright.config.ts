@@ -1,5 +1,27 @@
 import { defineConfig, devices } from "@playwright/test"
-import { ADMIN, APP_PORT, BASE_URL, MAIL_PORT } from "./e2e/config"
+import { ADMIN, APP_PORT, BASE_URL, MAIL_PORT, VERIFYING_APP_PORT } from "./e2e/config"
+
+/** The app as e2e/server.py runs it: a fresh database, a mail catcher, the built UI. */
+function server(options: { port: number; mailPort: number; emailVerification: boolean }) {
+  return {
+    command: "uv run --frozen python ../frontend/e2e/server.py",
+    cwd: "../backend",
+    url: `http://127.0.0.1:${options.port}/api/v1/utils/health-check/`,
+    reuseExistingServer: false,
+    timeout: 180_000,
+    // SIGTERM lets the server drop its database on the way out.
+    gracefulShutdown: { signal: "SIGTERM" as const, timeout: 10_000 },
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    env: {
+      E2E_APP_PORT: String(options.port),
+      E2E_MAIL_PORT: String(options.mailPort),
+      E2E_EMAIL_VERIFICATION: String(options.emailVerification),
+      E2E_ADMIN_EMAIL: ADMIN.email,
+      E2E_ADMIN_PASSWORD: ADMIN.password,
+    },
+  }
+}
 
 /**
  * The browser tests run Debian's Chromium against the real backend (a fresh PostgreSQL
@@ -38,21 +60,8 @@ export default defineConfig({
       use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 } },
     },
   ],
-  webServer: {
-    command: "uv run --frozen python ../frontend/e2e/server.py",
-    cwd: "../backend",
-    url: `${BASE_URL}/api/v1/utils/health-check/`,
-    reuseExistingServer: false,
-    // SIGTERM lets the server drop its database on the way out.
-    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
-    timeout: 180_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      E2E_APP_PORT: String(APP_PORT),
-      E2E_MAIL_PORT: String(MAIL_PORT),
-      E2E_ADMIN_EMAIL: ADMIN.email,
-      E2E_ADMIN_PASSWORD: ADMIN.password,
-    },
-  },
+  webServer: [
+    server({ port: APP_PORT, mailPort: MAIL_PORT, emailVerification: false }),
+    server({ port: VERIFYING_APP_PORT, mailPort: VERIFYING_APP_PORT + 1, emailVerification: true }),
+  ],
 })

@@ -71,13 +71,25 @@ export interface Mail {
   body: string
 }
 
+/** The link to `path` in an email (HTML-escaped in the message). */
+export function linkIn(mail: Mail, path: string): string {
+  const pattern = new RegExp(`href="([^"]*${path}\\?token=[^"]+)"`)
+  const link = mail.body.match(pattern)?.[1]
+  expect(link, mail.body).toBeTruthy()
+  return (link as string).replaceAll("&amp;", "&")
+}
+
 /** The newest email the app sent to `address`, waiting for it to arrive. */
-export async function latestMail(request: APIRequestContext, address: string): Promise<Mail> {
+export async function latestMail(
+  request: APIRequestContext,
+  address: string,
+  mailUrl: string = MAIL_URL,
+): Promise<Mail> {
   let mail: Mail | undefined
   await expect
     .poll(
       async () => {
-        const response = await request.get(`${MAIL_URL}/messages`, { params: { to: address } })
+        const response = await request.get(`${mailUrl}/messages`, { params: { to: address } })
         const messages = (await response.json()) as Mail[]
         mail = messages.at(-1)
         return messages.length

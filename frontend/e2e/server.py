@@ -163,7 +163,8 @@ def main() -> None:
             "USERS_OPEN_REGISTRATION": "true",
             # Every test logs in from 127.0.0.1: the per-IP login limit would refuse them.
             "RATE_LIMIT_ENABLED": "false",
-            "EMAIL_VERIFICATION_REQUIRED": "false",
+            # Off as in local development; one server of the suite turns it on.
+            "EMAIL_VERIFICATION_REQUIRED": os.environ.get("E2E_EMAIL_VERIFICATION", "false"),
             "SENTRY_DSN": "",
         }
     )

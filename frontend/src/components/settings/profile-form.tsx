@@ -29,6 +29,8 @@ export function ProfileForm() {
     },
     onSuccess: (updated) => {
       queryClient.setQueryData(["currentUser"], updated)
+      // A new email may only be pending: show what the account has now.
+      form.reset({ full_name: updated.full_name ?? "", email: updated.email, current_password: "" })
       void queryClient.invalidateQueries({ queryKey: ["users"] })
       if (updated.pending_email && updated.pending_email !== user.pending_email) {
         toast.info(
