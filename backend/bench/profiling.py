@@ -108,16 +108,12 @@ def summarise(name: str, raw_path: Path, seconds: int, top: int = 20) -> Profile
         leaf = frames[-1]
         self_time[_function(leaf)] += count
         packages[_package(leaf)] += count
-        for function in {_function(frame) for frame in frames}:
+        # Process start-up down to the event loop is on every stack: no information.
+        loop = next(
+            (i for i, frame in enumerate(frames) if frame.startswith("Runner.run ")), -1
+        )
+        for function in {_function(frame) for frame in frames[loop + 1 :]}:
             inclusive[function] += count
-    # Frames on (nearly) every stack are the process and event loop: no information.
-    telling = Counter(
-        {
-            function: count
-            for function, count in inclusive.items()
-            if count < 0.9 * total
-        }
-    )
     app = Counter(
         {
             function: count
@@ -130,7 +126,7 @@ def summarise(name: str, raw_path: Path, seconds: int, top: int = 20) -> Profile
         samples=total,
         seconds=seconds,
         self_top=self_time.most_common(top),
-        inclusive_top=telling.most_common(top + 10),
+        inclusive_top=inclusive.most_common(top + 10),
         app_inclusive=app.most_common(15),
         packages=packages.most_common(12),
         raw_path=raw_path,
@@ -160,7 +156,8 @@ def render(profile: Profile) -> str:
         "Inclusive time of the app's own functions (app/...):",
         *(f"  {share(count)}  {function}" for function, count in profile.app_inclusive),
         "",
-        "Inclusive time by function (on the stack; frames on every stack left out):",
+        "Inclusive time by function (below the event loop; SQLAlchemy's greenlet "
+        "stacks start at the greenlet's function):",
         *(f"  {share(count)}  {function}" for function, count in profile.inclusive_top),
         "",
     ]
