@@ -1,8 +1,10 @@
 import { Link } from "@tanstack/react-router"
 import { buttonClasses } from "@/components/ui/button"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { Brand } from "./brand"
 
 export function NotFound() {
+  usePageTitle("Page not found")
   return (
     <main className="flex min-h-dvh flex-col items-center justify-center px-6 py-16 text-center">
       <Brand />

@@ -7,6 +7,7 @@ import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
 import { Button } from "@/components/ui/button"
 import { FormAlert, InputField } from "@/components/ui/field"
 import { PasswordField } from "@/components/ui/password-field"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { session } from "@/lib/api"
 import { errorMessage, isApiError } from "@/lib/errors"
 import { type LoginValues, loginSchema } from "@/lib/schemas"
@@ -44,6 +45,7 @@ export const Route = createFileRoute("/login")({
 })
 
 function LoginPage() {
+  usePageTitle("Log in")
   const search = Route.useSearch()
   const router = useRouter()
   const queryClient = useQueryClient()

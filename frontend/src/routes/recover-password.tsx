@@ -7,6 +7,7 @@ import { loginRecoverPassword } from "@/client/sdk.gen"
 import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
 import { Button } from "@/components/ui/button"
 import { FormAlert, InputField } from "@/components/ui/field"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { errorMessage } from "@/lib/errors"
 import { type RecoverValues, recoverSchema } from "@/lib/schemas"
 
@@ -18,6 +19,7 @@ export const Route = createFileRoute("/recover-password")({
 })
 
 function RecoverPasswordPage() {
+  usePageTitle("Recover password")
   const form = useForm<RecoverValues>({
     resolver: zodResolver(recoverSchema),
     defaultValues: { email: "" },

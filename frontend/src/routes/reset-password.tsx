@@ -7,6 +7,7 @@ import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
 import { Button } from "@/components/ui/button"
 import { FormAlert } from "@/components/ui/field"
 import { PasswordField } from "@/components/ui/password-field"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { session } from "@/lib/api"
 import { errorMessage } from "@/lib/errors"
 import { type ResetPasswordValues, resetPasswordSchema } from "@/lib/schemas"
@@ -19,6 +20,7 @@ export const Route = createFileRoute("/reset-password")({
 })
 
 function ResetPasswordPage() {
+  usePageTitle("Reset password")
   const { token } = Route.useSearch()
   const router = useRouter()
   const queryClient = useQueryClient()

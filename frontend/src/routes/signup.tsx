@@ -7,6 +7,7 @@ import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
 import { Button } from "@/components/ui/button"
 import { FormAlert, InputField } from "@/components/ui/field"
 import { PasswordField } from "@/components/ui/password-field"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { errorMessage } from "@/lib/errors"
 import { orNull, type SignUpValues, signUpSchema } from "@/lib/schemas"
 
@@ -18,6 +19,7 @@ export const Route = createFileRoute("/signup")({
 })
 
 function SignUpPage() {
+  usePageTitle("Sign up")
   const router = useRouter()
   const form = useForm<SignUpValues>({
     resolver: zodResolver(signUpSchema),

@@ -6,6 +6,7 @@ import { usersVerifyEmail } from "@/client/sdk.gen"
 import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
 import { buttonClasses } from "@/components/ui/button"
 import { Spinner } from "@/components/ui/spinner"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { session } from "@/lib/api"
 import { errorMessage } from "@/lib/errors"
 
@@ -18,6 +19,7 @@ export const Route = createFileRoute("/verify-email")({
 })
 
 function VerifyEmailPage() {
+  usePageTitle("Confirm email")
   const { token } = Route.useSearch()
   const queryClient = useQueryClient()
   const verify = useMutation({

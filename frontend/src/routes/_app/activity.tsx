@@ -7,6 +7,7 @@ import { Badge } from "@/components/ui/badge"
 import { Card, EmptyState, ErrorState, PageHeader, TableSkeleton } from "@/components/ui/card"
 import { Pagination } from "@/components/ui/pagination"
 import { useCurrentUser } from "@/hooks/use-current-user"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { errorMessage, isApiError } from "@/lib/errors"
 import { auditEventsQuery, PAGE_SIZE, pageCount } from "@/lib/queries"
 import { parsePage } from "@/lib/search"
@@ -44,6 +45,7 @@ export const Route = createFileRoute("/_app/activity")({
 })
 
 function ActivityPage() {
+  usePageTitle("Activity")
   const user = useCurrentUser()
   if (!user.is_superuser) return <NotAllowed />
   return <AuditLog currentUserId={user.id} />

@@ -12,6 +12,7 @@ import { Card, ErrorState, PageHeader, TableSkeleton } from "@/components/ui/car
 import { ConfirmDialog } from "@/components/ui/confirm-dialog"
 import { Pagination } from "@/components/ui/pagination"
 import { useCurrentUser } from "@/hooks/use-current-user"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { errorMessage, isApiError } from "@/lib/errors"
 import { PAGE_SIZE, pageCount, usersQuery } from "@/lib/queries"
 import { parsePage } from "@/lib/search"
@@ -23,6 +24,7 @@ export const Route = createFileRoute("/_app/admin")({
 })
 
 function AdminPage() {
+  usePageTitle("Users")
   const user = useCurrentUser()
   if (!user.is_superuser) return <NotAllowed />
   return <UsersAdmin currentUserId={user.id} />

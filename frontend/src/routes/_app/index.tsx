@@ -5,6 +5,7 @@ import type { ReactNode } from "react"
 import { Badge } from "@/components/ui/badge"
 import { Card } from "@/components/ui/card"
 import { useCurrentUser } from "@/hooks/use-current-user"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { itemsQuery, usersQuery } from "@/lib/queries"
 import { cn, formatDate } from "@/lib/utils"
 
@@ -63,6 +64,7 @@ function StatCard({
 }
 
 function Dashboard() {
+  usePageTitle("Dashboard")
   const user = useCurrentUser()
   const items = useQuery(itemsQuery(1))
   const users = useQuery({ ...usersQuery(1), enabled: user.is_superuser })

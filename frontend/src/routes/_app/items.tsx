@@ -11,6 +11,7 @@ import { Card, EmptyState, ErrorState, PageHeader, TableSkeleton } from "@/compo
 import { ConfirmDialog } from "@/components/ui/confirm-dialog"
 import { Pagination } from "@/components/ui/pagination"
 import { useCurrentUser } from "@/hooks/use-current-user"
+import { usePageTitle } from "@/hooks/use-page-title"
 import { errorMessage } from "@/lib/errors"
 import { itemsQuery, PAGE_SIZE, pageCount } from "@/lib/queries"
 import { parsePage } from "@/lib/search"
@@ -24,6 +25,7 @@ export const Route = createFileRoute("/_app/items")({
 type Editing = { mode: "create" } | { mode: "edit"; item: ItemPublic } | null
 
 function ItemsPage() {
+  usePageTitle("Items")
   const page = Route.useSearch().page ?? 1
   const navigate = useNavigate({ from: Route.fullPath })
   const user = useCurrentUser()

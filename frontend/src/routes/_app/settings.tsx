@@ -6,6 +6,7 @@ import { ProfileForm } from "@/components/settings/profile-form"
 import { PageHeader } from "@/components/ui/card"
 import { Tabs } from "@/components/ui/tabs"
 import { useCurrentUser } from "@/hooks/use-current-user"
+import { usePageTitle } from "@/hooks/use-page-title"
 
 const TABS = ["profile", "password", "appearance", "danger"] as const
 type Tab = (typeof TABS)[number]
@@ -24,6 +25,7 @@ export const Route = createFileRoute("/_app/settings")({
 })
 
 function SettingsPage() {
+  usePageTitle("Settings")
   const user = useCurrentUser()
   const navigate = useNavigate({ from: Route.fullPath })
   // Superusers cannot delete themselves: the danger zone is not offered to them.
