@@ -171,3 +171,19 @@ test("logging out in one tab logs out the others", async ({ context, request }) 
   await logOut(first)
   await expect(second).toHaveURL(/\/login/)
 })
+
+test("the access token is refreshed shortly before it expires", async ({ page, request }) => {
+  const user = await createUser(request, { prefix: "long-stay", name: "Lee Longstay" })
+  await page.clock.install()
+  await logIn(page, user)
+
+  // Fifteen-minute tokens are renewed a minute before they run out, without a reload.
+  const refreshed = page.waitForResponse(
+    (response) => response.url().endsWith("/api/v1/login/refresh") && response.status() === 200,
+  )
+  await page.clock.fastForward("14:05")
+  await refreshed
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Items" }).click()
+  await expect(page.getByRole("heading", { name: "No items yet" })).toBeVisible()
+  await expect(page).toHaveURL(/\/items$/)
+})
