@@ -38,7 +38,9 @@ class Mailbox:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.content, policy=email.policy.default
+        )
         assert isinstance(message, EmailMessage)
         body = message.get_body(preferencelist=("html", "plain"))
         with self.lock:
@@ -54,7 +56,9 @@ class Mailbox:
 
     def for_recipient(self, address: str | None) -> list[dict[str, str]]:
         with self.lock:
-            return [m for m in self.messages if not address or m["to"] == address.lower()]
+            return [
+                m for m in self.messages if not address or m["to"] == address.lower()
+            ]
 
 
 def serve_mailbox(mailbox: Mailbox, port: int) -> None:
@@ -96,7 +100,9 @@ def drop_databases(server_url: str, names: list[str]) -> None:
     with psycopg.connect(server_url, autocommit=True) as connection:
         for name in names:
             connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)
+                )
             )
 
 
@@ -106,7 +112,8 @@ def stale_databases(server_url: str) -> list[str]:
 
     with psycopg.connect(server_url, autocommit=True) as connection:
         rows = connection.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (DATABASE_PREFIX + "%",)
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (DATABASE_PREFIX.replace("_", "\\_") + "%",),
         ).fetchall()
     names = [row[0] for row in rows]
     return [
@@ -164,7 +171,9 @@ def main() -> None:
             # Every test logs in from 127.0.0.1: the per-IP login limit would refuse them.
             "RATE_LIMIT_ENABLED": "false",
             # Off as in local development; one server of the suite turns it on.
-            "EMAIL_VERIFICATION_REQUIRED": os.environ.get("E2E_EMAIL_VERIFICATION", "false"),
+            "EMAIL_VERIFICATION_REQUIRED": os.environ.get(
+                "E2E_EMAIL_VERIFICATION", "false"
+            ),
             "SENTRY_DSN": "",
         }
     )
@@ -181,10 +190,8 @@ def main() -> None:
     asyncio.run(prestart(get_settings()))
     # One line per request would drown the test report: keep warnings and errors.
     logging.getLogger("app.access").setLevel(logging.WARNING)
-    print(
-        f"E2E app on http://127.0.0.1:{app_port}, mail on http://127.0.0.1:{mail_port}",
-        file=sys.stderr,
-        flush=True,
+    sys.stderr.write(
+        f"E2E app on http://127.0.0.1:{app_port}, mail on http://127.0.0.1:{mail_port}\n"
     )
     # Uvicorn shuts down on SIGTERM, then raises the signal again: let that be an exit
     # that runs the clean-up below rather than an abrupt end.
