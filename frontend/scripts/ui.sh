@@ -39,7 +39,8 @@ ensure_frontend_deps() {
     return
   fi
   echo "Installing the admin UI's packages (npm ci)"
-  (cd "$FRONTEND" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  # Explicit returns: callers may run this inside `if`, where `set -e` does not apply.
+  (cd "$FRONTEND" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || return 1
   echo "$lock_hash" >"$stamp"
 }
 
@@ -55,8 +56,8 @@ build_ui_if_changed() {
     echo "Admin UI is up to date (frontend/dist)"
     return
   fi
-  ensure_frontend_deps
+  ensure_frontend_deps || return 1
   echo "Building the admin UI (its sources changed since the last build)"
-  (cd "$FRONTEND" && npm run build --silent)
+  (cd "$FRONTEND" && npm run build --silent) || return 1
   echo "$hash" >"$stamp"
 }
