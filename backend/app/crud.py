@@ -3,10 +3,12 @@
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, literal_column, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +36,8 @@ from app.models import (
     UserUpdate,
     UserUpdateMe,
 )
+
+_Row = TypeVar("_Row", User, Item)
 
 # Login for an unknown email checks the password against this, so that it costs
 # the same time as a wrong password for a real account.
@@ -182,6 +186,8 @@ async def authenticate(
     require_verified: bool = False,
 ) -> User:
     user = await get_user_by_email(session=session, email=email)
+    # End the read transaction first: the pooled connection must not wait on bcrypt.
+    await session.commit()
     hashed_password = user.hashed_password if user else _dummy_hash(bcrypt_rounds)
     is_valid = await security.verify_password_async(password, hashed_password)
     if user is None or not is_valid:
@@ -338,19 +344,48 @@ async def rotate_refresh_token(
     return user, user_session, new_token
 
 
+def _columns(table: Any, alias: str) -> str:
+    return ", ".join(f'{alias}."{column.name}"' for column in table.__table__.columns)
+
+
+_SESSION_USER_SQL = (
+    f'SELECT {_columns(User, "u")} FROM "user" u '
+    "JOIN user_session s ON s.user_id = u.id "
+    "WHERE u.id = %(user_id)s AND s.id = %(session_id)s "
+    "AND s.revoked_at IS NULL AND s.expires_at > now()"
+)
+_ITEM_SQL = f"SELECT {_columns(Item, 'i')} FROM item i WHERE i.id = %(item_id)s"
+
+
+def _detached(instance: _Row) -> _Row:
+    """A row read outside the ORM, usable later with `session.add` as if loaded."""
+    make_transient_to_detached(instance)
+    return instance
+
+
+async def _read_one(
+    read_engine: AsyncEngine, sql: str, params: dict[str, uuid.UUID]
+) -> dict[str, Any] | None:
+    async with read_engine.connect() as connection:
+        result = await connection.exec_driver_sql(sql, params)
+        row = result.mappings().first()
+    return dict(row) if row else None
+
+
 async def get_session_user(
-    *, session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID
+    *, read_engine: AsyncEngine, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> User | None:
-    """The user behind an access token, if its session is still live."""
-    result = await session.exec(
-        select(User)
-        .join(UserSession, col(UserSession.user_id) == col(User.id))
-        .where(col(User.id) == user_id)
-        .where(col(UserSession.id) == session_id)
-        .where(col(UserSession.revoked_at).is_(None))
-        .where(col(UserSession.expires_at) > datetime.now(UTC))
+    """The user behind an access token, if its session is still live: one round trip."""
+    row = await _read_one(
+        read_engine, _SESSION_USER_SQL, {"user_id": user_id, "session_id": session_id}
     )
-    return result.first()
+    return _detached(User(**row)) if row else None
+
+
+async def read_item(*, read_engine: AsyncEngine, item_id: uuid.UUID) -> Item | None:
+    """An item by id in one round trip, outside any ORM transaction."""
+    row = await _read_one(read_engine, _ITEM_SQL, {"item_id": item_id})
+    return _detached(Item(**row)) if row else None
 
 
 async def revoke_session(
@@ -398,10 +433,6 @@ async def create_item(
     session.add(item)
     await session.commit()
     return item
-
-
-async def get_item(*, session: AsyncSession, item_id: uuid.UUID) -> Item | None:
-    return await session.get(Item, item_id)
 
 
 async def list_items(

@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import crud
 from app.api.main import build_api_router
 from app.core.config import API_V1_STR, Settings, get_settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine, create_read_engine, create_sessionmaker
 from app.core.logging import RequestLoggingMiddleware, configure_logging
 from app.core.rate_limit import RateLimiter, key_prefix
 from app.frontend import mount_frontend
@@ -42,6 +42,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(app.state.settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_engine = create_read_engine(engine)
     await to_thread.run_sync(
         lambda: crud.prepare_login_timing(
             bcrypt_rounds=app.state.settings.BCRYPT_ROUNDS
@@ -165,7 +166,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.dependency_overrides[get_settings] = lambda: settings
 
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(PoolTimeoutError, database_unavailable)

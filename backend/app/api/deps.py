@@ -7,15 +7,23 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import crud
 from app.core import security
-from app.core.config import API_V1_STR, Settings, get_settings
+from app.core.config import API_V1_STR, Settings
 from app.models import AuditContext, Item, User
 from app.request_id import current_request_id
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (tests build apps with their own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 # Paging for every list endpoint: `limit` is capped so one request stays cheap.
 MAX_PAGE_SIZE = 100
@@ -32,6 +40,14 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
+
+
+def get_read_engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.read_engine
+    return engine
+
+
+ReadEngineDep = Annotated[AsyncEngine, Depends(get_read_engine)]
 
 
 def unauthorized(detail: str = "Could not validate credentials") -> HTTPException:
@@ -51,7 +67,7 @@ class Authenticated:
 
 
 async def get_authenticated(
-    session: SessionDep, settings: SettingsDep, token: TokenDep
+    read_engine: ReadEngineDep, settings: SettingsDep, token: TokenDep
 ) -> Authenticated:
     try:
         claims = security.decode_token(
@@ -63,7 +79,7 @@ async def get_authenticated(
     except (security.InvalidTokenError, ValueError) as exc:
         raise unauthorized() from exc
     user = await crud.get_session_user(
-        session=session, user_id=claims["sub"], session_id=session_id
+        read_engine=read_engine, user_id=claims["sub"], session_id=session_id
     )
     if user is None:
         raise unauthorized()
@@ -97,10 +113,10 @@ SuperuserDep = Annotated[User, Depends(get_current_superuser)]
 
 
 async def get_owned_item(
-    item_id: uuid.UUID, session: SessionDep, current_user: CurrentUser
+    item_id: uuid.UUID, read_engine: ReadEngineDep, current_user: CurrentUser
 ) -> Item:
     """The item, if the caller owns it or is a superuser; 404 either way otherwise."""
-    item = await crud.get_item(session=session, item_id=item_id)
+    item = await crud.read_item(read_engine=read_engine, item_id=item_id)
     if item is None or (
         item.owner_id != current_user.id and not current_user.is_superuser
     ):
