@@ -7,18 +7,18 @@ limits still hold per instance) and Redis is tried again after `REDIS_RETRY_SECO
 An outage of the rate-limit store must not become an outage of login.
 """
 
+import asyncio
 import logging
 import math
 import re
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,12 @@ class RateLimiter:
     ) -> None:
         self.enabled = enabled
         self._prefix = prefix
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        # The asyncio flavour: its expiry runs as a task of the event loop, where the
+        # threaded one would start a thread for nearly every hit.
+        self._memory_storage = MemoryStorage()
+        self._memory = MovingWindowRateLimiter(self._memory_storage)
         self._redis_storage: RedisStorage | None = None
-        self._redis: AsyncMovingWindow | None = None
+        self._redis: MovingWindowRateLimiter | None = None
         self._redis_down_until = 0.0
         if enabled and redis_url:
             self._redis_storage = RedisStorage(
@@ -104,13 +107,13 @@ class RateLimiter:
                 connect_timeout=REDIS_TIMEOUT_SECONDS,
                 stream_timeout=REDIS_TIMEOUT_SECONDS,
             )
-            self._redis = AsyncMovingWindow(self._redis_storage)
+            self._redis = MovingWindowRateLimiter(self._redis_storage)
 
     @property
     def uses_redis(self) -> bool:
         return self._redis is not None
 
-    def _redis_available(self) -> AsyncMovingWindow | None:
+    def _redis_available(self) -> MovingWindowRateLimiter | None:
         if self._redis is None or time.monotonic() < self._redis_down_until:
             return None
         return self._redis
@@ -141,8 +144,8 @@ class RateLimiter:
             else:
                 raise RateLimitExceeded(rule, _retry_after(stats.reset_time))
         ids = self._memory_key(rule, key)
-        if not self._memory.hit(rule.limit, *ids):
-            stats = self._memory.get_window_stats(rule.limit, *ids)
+        if not await self._memory.hit(rule.limit, *ids):
+            stats = await self._memory.get_window_stats(rule.limit, *ids)
             raise RateLimitExceeded(rule, _retry_after(stats.reset_time))
 
     async def check(self, rule: Rule, key: str) -> None:
@@ -160,11 +163,17 @@ class RateLimiter:
                     raise RateLimitExceeded(rule, _retry_after(stats.reset_time))
                 return
         ids = self._memory_key(rule, key)
-        stats = self._memory.get_window_stats(rule.limit, *ids)
+        stats = await self._memory.get_window_stats(rule.limit, *ids)
         if stats.remaining <= 0:
             raise RateLimitExceeded(rule, _retry_after(stats.reset_time))
 
     async def close(self) -> None:
+        # The memory store's expiry task belongs to this event loop: end it with it.
+        timer = self._memory_storage.timer
+        if timer is not None and not timer.done():
+            timer.cancel()
+            with suppress(asyncio.CancelledError):
+                await timer
         if self._redis_storage is not None:
             # `limits` has no close(): disconnect the pool of its coredis client.
             client: Any = getattr(self._redis_storage.bridge, "storage", None)
