@@ -24,7 +24,11 @@ from app.core.rate_limit import RateLimiter, key_prefix
 from app.frontend import mount_frontend
 from app.request_id import HEADER as REQUEST_ID_HEADER
 from app.request_id import RequestIdMiddleware, current_request_id
-from app.security_headers import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from app.security_headers import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    security_headers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,12 +136,15 @@ async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
         request_id,
         exc_info=exc,
     )
-    # Starlette sends this answer from outside every middleware, so the id header
-    # that RequestIdMiddleware adds to other answers has to be set here.
+    # Starlette sends this answer from outside every middleware, so the headers
+    # they add to other answers (request id, security headers) are set here.
+    headers = security_headers(request.scope)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
     return JSONResponse(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
         content={"detail": "Internal server error", "request_id": request_id},
-        headers={REQUEST_ID_HEADER: request_id} if request_id else None,
+        headers=headers,
     )
 
 

@@ -44,6 +44,21 @@ DOCS_PATHS = ("/docs", "/redoc")
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+def security_headers(scope: Scope) -> dict[str, str]:
+    """The headers every answer to this request should carry."""
+    path: str = scope["path"]
+    headers = {
+        "Content-Security-Policy": DOCS_CSP if path.startswith(DOCS_PATHS) else APP_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if scope.get("scheme") == "https":
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """CSP, `nosniff`, no framing, a strict referrer policy; HSTS over HTTPS only."""
 
@@ -54,20 +69,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else APP_CSP
-        https = scope.get("scheme") == "https"
+        extra = security_headers(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", csp)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                if https:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                for name, value in extra.items():
+                    headers.setdefault(name, value)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -153,3 +153,6 @@ def test_error_bodies_reveal_nothing(failing_app: FastAPI, path: str) -> None:
     }
     for leak in ("SELECT", "secret", "Traceback", "crud.py", "boom"):
         assert leak not in response.text
+    # Sent from outside the middleware, the answer still has the security headers.
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
