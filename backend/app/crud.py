@@ -288,12 +288,18 @@ async def create_session(
 
 
 async def rotate_refresh_token(
-    *, session: AsyncSession, refresh_token: str, audit: AuditContext | None = None
+    *,
+    session: AsyncSession,
+    refresh_token: str,
+    reuse_grace: timedelta,
+    audit: AuditContext | None = None,
 ) -> tuple[User, UserSession, str]:
     """Trade a refresh token for a new one in the same session.
 
     The old token is marked used in one atomic statement, so two racing requests
-    cannot both rotate it. Presenting a used token again revokes its whole session.
+    cannot both rotate it. Presenting a used token again revokes its whole session,
+    unless it was rotated less than `reuse_grace` ago: then the answer to the first
+    use was most likely lost (a reload mid-refresh), and it rotates once more.
     """
     token_hash = security.hash_refresh_token(refresh_token)
     now = datetime.now(UTC)
@@ -306,20 +312,13 @@ async def rotate_refresh_token(
     )
     session_id = claimed.scalar_one_or_none()
     if session_id is None:
-        reused = await session.get(RefreshToken, token_hash)
-        if reused is None:
-            raise SessionError()
-        await _revoke_session(session=session, session_id=reused.session_id)
-        reused_session = await session.get(UserSession, reused.session_id)
-        add_audit_event(
+        session_id = await _session_of_replayed_token(
             session=session,
+            token_hash=token_hash,
+            reuse_grace=reuse_grace,
+            now=now,
             audit=audit,
-            event_type=AuditEventType.REFRESH_TOKEN_REUSED,
-            target_id=reused_session.user_id if reused_session else None,
-            details={"session_id": str(reused.session_id)},
         )
-        await session.commit()
-        raise RefreshTokenReuseError()
 
     result = await session.exec(
         select(User, UserSession)
@@ -342,6 +341,33 @@ async def rotate_refresh_token(
     )
     await session.commit()
     return user, user_session, new_token
+
+
+async def _session_of_replayed_token(
+    *,
+    session: AsyncSession,
+    token_hash: str,
+    reuse_grace: timedelta,
+    now: datetime,
+    audit: AuditContext | None,
+) -> uuid.UUID:
+    """A used token's session if it is within the grace; otherwise the session ends."""
+    reused = await session.get(RefreshToken, token_hash)
+    if reused is None:
+        raise SessionError()
+    if reused.used_at is not None and now - reused.used_at < reuse_grace:
+        return reused.session_id
+    await _revoke_session(session=session, session_id=reused.session_id)
+    reused_session = await session.get(UserSession, reused.session_id)
+    add_audit_event(
+        session=session,
+        audit=audit,
+        event_type=AuditEventType.REFRESH_TOKEN_REUSED,
+        target_id=reused_session.user_id if reused_session else None,
+        details={"session_id": str(reused.session_id)},
+    )
+    await session.commit()
+    raise RefreshTokenReuseError()
 
 
 def _columns(table: Any, alias: str) -> str:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
 
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1)
+    # A refresh token replayed this soon after its rotation is a lost answer (a page
+    # reloaded while its refresh was in flight), not theft: it rotates again.
+    REFRESH_TOKEN_REUSE_GRACE_SECONDS: int = Field(default=10, ge=0, le=60)
     EMAIL_RESET_TOKEN_EXPIRE_HOURS: int = Field(default=1, ge=1)
     BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=31)
 

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from app.core import security
 from app.core.config import Settings
+from app.main import create_app
+from tests.conftest import FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD, make_settings
 from tests.utils.factories import (
     API,
     LoggedInUser,
@@ -16,6 +18,7 @@ from tests.utils.factories import (
     login,
     random_password,
 )
+from tests.utils.smtp import Mailbox
 
 REFRESH = f"{API}/login/refresh"
 LOGOUT = f"{API}/logout"
@@ -298,6 +301,33 @@ def test_concurrent_refreshes_with_one_token_rotate_it_once(
         (user.id,),
     ).fetchone()
     assert new_tokens == (2,)  # the original one and a single rotation
+
+
+def test_replay_within_the_grace_rotates_again(
+    database_url: str, smtp: tuple[int, Mailbox]
+) -> None:
+    """A reload while a refresh was in flight sends the old cookie again: not theft."""
+    settings = make_settings(
+        database_url, smtp[0], REFRESH_TOKEN_REUSE_GRACE_SECONDS=10
+    )
+    with TestClient(create_app(settings)) as graceful:
+        user = login(graceful, FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD)
+        lost_answer = refresh(graceful, user.refresh_token)
+        assert lost_answer.status_code == 200, lost_answer.text
+
+        replay = refresh_with_cookie(graceful, user.refresh_token)
+
+        assert replay.status_code == 200, replay.text
+        tokens = replay.json()
+        assert tokens["refresh_token"] not in (
+            user.refresh_token,
+            lost_answer.json()["refresh_token"],
+        )
+        assert_token_works(graceful, bearer(tokens["access_token"]))
+        assert refresh(graceful, tokens["refresh_token"]).status_code == 200
+        # The grace does not outlive the session: after logout a replay is refused.
+        assert graceful.post(LOGOUT, headers=user.headers).status_code == 204
+        assert_unauthorized(refresh(graceful, user.refresh_token), INVALID_REFRESH)
 
 
 # Logout --------------------------------------------------------------------------

@@ -175,7 +175,10 @@ async def refresh_access_token(
         raise unauthorized("Missing refresh token")
     try:
         user, user_session, new_token = await crud.rotate_refresh_token(
-            session=session, refresh_token=refresh_token, audit=audit
+            session=session,
+            refresh_token=refresh_token,
+            reuse_grace=timedelta(seconds=settings.REFRESH_TOKEN_REUSE_GRACE_SECONDS),
+            audit=audit,
         )
     except SessionError as exc:
         # The error answer replaces `response`: the dead cookie is cleared on it.
