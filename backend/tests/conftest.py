@@ -68,7 +68,6 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         "EMAILS_FROM_NAME": "Test Project",
         "SENTRY_DSN": None,
         "USERS_OPEN_REGISTRATION": True,
-        # Replays count as theft at once; tests/api/test_sessions.py covers the grace.
         "REFRESH_TOKEN_REUSE_GRACE_SECONDS": 0,
         "RATE_LIMIT_ENABLED": False,
         "SMTP_MAX_ATTEMPTS": 1,

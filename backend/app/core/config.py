@@ -48,9 +48,11 @@ class Settings(BaseSettings):
 
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, ge=1)
-    # A refresh token replayed this soon after its rotation is a lost answer (a page
-    # reloaded while its refresh was in flight), not theft: it rotates again.
-    REFRESH_TOKEN_REUSE_GRACE_SECONDS: int = Field(default=10, ge=0, le=60)
+    # Off by default: any replay of a used refresh token ends its session. A few
+    # seconds here let a page reloaded while its refresh was in flight (the browser
+    # never got the new cookie) rotate again instead, at the cost of accepting a
+    # stolen token that is used within that window.
+    REFRESH_TOKEN_REUSE_GRACE_SECONDS: int = Field(default=0, ge=0, le=60)
     EMAIL_RESET_TOKEN_EXPIRE_HOURS: int = Field(default=1, ge=1)
     BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=31)
 
