@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import security
 from app.exceptions import (
@@ -28,6 +29,7 @@ from app.models import (
     AuditEventType,
     Item,
     ItemCreate,
+    ItemTotal,
     ItemUpdate,
     RefreshToken,
     User,
@@ -464,13 +466,18 @@ async def create_item(
 async def list_items(
     *, session: AsyncSession, owner_id: uuid.UUID | None, skip: int, limit: int
 ) -> tuple[Sequence[Item], int]:
-    """Items newest first: one owner's, or everyone's when `owner_id` is None."""
-    count_query = select(func.count()).select_from(Item)
+    """Items newest first: one owner's, or everyone's when `owner_id` is None.
+
+    The count comes from the trigger-kept counters (exact, and free at any size).
+    """
+    count_query: SelectOfScalar[int]
     items_query = select(Item)
     if owner_id is not None:
-        count_query = count_query.where(col(Item.owner_id) == owner_id)
+        count_query = select(User.item_count).where(col(User.id) == owner_id)
         items_query = items_query.where(col(Item.owner_id) == owner_id)
-    count = (await session.exec(count_query)).one()
+    else:
+        count_query = select(ItemTotal.count)
+    count = (await session.exec(count_query)).one_or_none() or 0
     items = await session.exec(
         items_query.order_by(col(Item.created_at).desc(), col(Item.id).desc())
         .offset(skip)

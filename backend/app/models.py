@@ -149,6 +149,9 @@ class User(UserBase, table=True):
     )
     hashed_password: str
     created_at: datetime = timestamp_column()
+    # Kept by database triggers on `item` (see migration 0003): an owner's item count
+    # without counting rows, so the first page costs the same at any table size.
+    item_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UserPublic(UserBase):
@@ -197,6 +200,15 @@ class Item(ItemBase, table=True):
         )
     )
     created_at: datetime = timestamp_column()
+
+
+class ItemTotal(SQLModel, table=True):
+    """The number of rows in `item`, one row kept by the same triggers as `user.item_count`."""
+
+    __tablename__ = "item_total"
+
+    id: int = Field(default=1, primary_key=True)
+    count: int = Field(default=0)
 
 
 class ItemPublic(ItemBase):

@@ -1,0 +1,76 @@
+"""List counts come from trigger-kept counters: they must match the rows, whoever writes them."""
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from tests.utils.factories import API, LoggedInUser, create_item, create_user
+
+
+def item_count(client: TestClient, headers: dict[str, str]) -> int:
+    response = client.get(f"{API}/items/", headers=headers, params={"limit": 1})
+    assert response.status_code == 200, response.text
+    count: int = response.json()["count"]
+    return count
+
+
+def bulk_insert(
+    db_connection: psycopg.Connection, owner: LoggedInUser, rows: int
+) -> None:
+    db_connection.execute(
+        "INSERT INTO item (id, title, owner_id, created_at) "
+        "SELECT gen_random_uuid(), 'bulk ' || n, %s, now() FROM generate_series(1, %s) n",
+        (owner.id, rows),
+    )
+
+
+def test_counts_follow_api_writes(client: TestClient, superuser: LoggedInUser) -> None:
+    alice = create_user(client, superuser.headers)
+    bob = create_user(client, superuser.headers)
+    items = [create_item(client, alice.headers) for _ in range(3)]
+    create_item(client, bob.headers)
+
+    assert item_count(client, alice.headers) == 3
+    assert item_count(client, bob.headers) == 1
+    assert item_count(client, superuser.headers) == 4
+
+    deleted = client.delete(f"{API}/items/{items[0]['id']}", headers=alice.headers)
+    assert deleted.status_code == 204
+    updated = client.put(
+        f"{API}/items/{items[1]['id']}", headers=alice.headers, json={"title": "new"}
+    )
+    assert updated.status_code == 200
+
+    assert item_count(client, alice.headers) == 2
+    assert item_count(client, superuser.headers) == 3
+
+
+def test_counts_follow_bulk_sql_and_cascades(
+    client: TestClient, superuser: LoggedInUser, db_connection: psycopg.Connection
+) -> None:
+    alice = create_user(client, superuser.headers)
+    bob = create_user(client, superuser.headers)
+    bulk_insert(db_connection, alice, 250)
+    bulk_insert(db_connection, bob, 40)
+
+    assert item_count(client, alice.headers) == 250
+    assert item_count(client, superuser.headers) == 290
+
+    # Deleting a user removes its items by cascade; the counters follow.
+    assert (
+        client.delete(f"{API}/users/{alice.id}", headers=superuser.headers).status_code
+        == 204
+    )
+    assert item_count(client, superuser.headers) == 40
+
+    # An owner change made outside the API moves the count between owners.
+    db_connection.execute(
+        "UPDATE item SET owner_id = %s WHERE id IN "
+        "(SELECT id FROM item WHERE owner_id = %s LIMIT 15)",
+        (superuser.id, bob.id),
+    )
+    assert item_count(client, bob.headers) == 25
+    assert item_count(client, superuser.headers) == 40
+    stored = db_connection.execute(
+        'SELECT item_count FROM "user" WHERE id = %s', (superuser.id,)
+    ).fetchone()
+    assert stored == (15,)
