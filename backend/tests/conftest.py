@@ -7,6 +7,7 @@ Each test starts from the same state: empty tables but for the first superuser.
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,6 +26,7 @@ from tests.utils.smtp import Mailbox, start_smtp_server
 FIRST_SUPERUSER = "admin@example.com"
 FIRST_SUPERUSER_PASSWORD = "superuser-password"
 TEST_BCRYPT_ROUNDS = 4
+TEST_FRONTEND_DIST = Path(__file__).parent / "fixtures" / "frontend-dist"
 TABLES = ("refresh_token", "user_session", "item", '"user"', "audit_event")
 
 
@@ -67,6 +69,9 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         "EMAILS_FROM_EMAIL": "noreply@example.com",
         "EMAILS_FROM_NAME": "Test Project",
         "SENTRY_DSN": None,
+        # A fixed stand-in for the UI build, so the app under test has the same
+        # routes whether or not `frontend/dist` was built.
+        "FRONTEND_DIST": TEST_FRONTEND_DIST,
         "USERS_OPEN_REGISTRATION": True,
         "REFRESH_TOKEN_REUSE_GRACE_SECONDS": 0,
         "RATE_LIMIT_ENABLED": False,
