@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import security
 from app.exceptions import (
@@ -29,11 +28,11 @@ from app.models import (
     AuditEventType,
     Item,
     ItemCreate,
-    ItemTotal,
     ItemUpdate,
     RefreshToken,
     User,
     UserCreate,
+    UserPublic,
     UserSession,
     UserUpdate,
     UserUpdateMe,
@@ -77,19 +76,6 @@ async def get_user(*, session: AsyncSession, user_id: uuid.UUID) -> User | None:
 async def get_user_by_email(*, session: AsyncSession, email: str) -> User | None:
     result = await session.exec(select(User).where(User.email == email.lower()))
     return result.first()
-
-
-async def list_users(
-    *, session: AsyncSession, skip: int, limit: int
-) -> tuple[Sequence[User], int]:
-    count = (await session.exec(select(func.count()).select_from(User))).one()
-    users = await session.exec(
-        select(User)
-        .order_by(col(User.created_at), col(User.id))
-        .offset(skip)
-        .limit(limit)
-    )
-    return users.all(), count
 
 
 async def create_user(
@@ -400,6 +386,73 @@ async def _read_one(
     return dict(row) if row else None
 
 
+def _public_columns(table: Any, public: Any, alias: str) -> str:
+    """The table's columns a public schema shows: lists never read password hashes."""
+    return ", ".join(
+        f'{alias}."{column.name}"'
+        for column in table.__table__.columns
+        if column.name in public.model_fields
+    )
+
+
+_USER_PAGE_SQL = (
+    f'SELECT {_public_columns(User, UserPublic, "u")} FROM "user" u '
+    "ORDER BY u.created_at, u.id OFFSET %(skip)s LIMIT %(limit)s"
+)
+_USER_COUNT_SQL = 'SELECT count(*) FROM "user"'
+_ITEMS_SQL = f"SELECT {_columns(Item, 'i')} FROM item i"
+_ITEM_ORDER_SQL = (
+    "ORDER BY i.created_at DESC, i.id DESC OFFSET %(skip)s LIMIT %(limit)s"
+)
+_OWNER_ITEM_PAGE_SQL = f"{_ITEMS_SQL} WHERE i.owner_id = %(owner_id)s {_ITEM_ORDER_SQL}"
+_ALL_ITEM_PAGE_SQL = f"{_ITEMS_SQL} {_ITEM_ORDER_SQL}"
+# Kept exact by triggers on `item` (migration 0003): no page counts rows.
+_OWNER_ITEM_COUNT_SQL = 'SELECT item_count FROM "user" WHERE id = %(owner_id)s'
+_ALL_ITEM_COUNT_SQL = "SELECT count FROM item_total WHERE id = 1"
+
+Page = tuple[list[dict[str, Any]], int]
+
+
+async def _read_page(
+    read_engine: AsyncEngine, *, count_sql: str, page_sql: str, params: dict[str, Any]
+) -> Page:
+    """A count and a page of rows as dicts: two statements, no ORM objects."""
+    async with read_engine.connect() as connection:
+        count = (await connection.exec_driver_sql(count_sql, params)).scalar()
+        rows = (await connection.exec_driver_sql(page_sql, params)).mappings().all()
+    return [dict(row) for row in rows], int(count or 0)
+
+
+async def list_users(*, read_engine: AsyncEngine, skip: int, limit: int) -> Page:
+    """Users oldest first, with the total."""
+    return await _read_page(
+        read_engine,
+        count_sql=_USER_COUNT_SQL,
+        page_sql=_USER_PAGE_SQL,
+        params={"skip": skip, "limit": limit},
+    )
+
+
+async def list_items(
+    *, read_engine: AsyncEngine, owner_id: uuid.UUID | None, skip: int, limit: int
+) -> Page:
+    """Items newest first: one owner's, or everyone's when `owner_id` is None."""
+    params: dict[str, Any] = {"owner_id": owner_id, "skip": skip, "limit": limit}
+    if owner_id is None:
+        return await _read_page(
+            read_engine,
+            count_sql=_ALL_ITEM_COUNT_SQL,
+            page_sql=_ALL_ITEM_PAGE_SQL,
+            params=params,
+        )
+    return await _read_page(
+        read_engine,
+        count_sql=_OWNER_ITEM_COUNT_SQL,
+        page_sql=_OWNER_ITEM_PAGE_SQL,
+        params=params,
+    )
+
+
 async def get_session_user(
     *, read_engine: AsyncEngine, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> User | None:
@@ -461,29 +514,6 @@ async def create_item(
     session.add(item)
     await session.commit()
     return item
-
-
-async def list_items(
-    *, session: AsyncSession, owner_id: uuid.UUID | None, skip: int, limit: int
-) -> tuple[Sequence[Item], int]:
-    """Items newest first: one owner's, or everyone's when `owner_id` is None.
-
-    The count comes from the trigger-kept counters (exact, and free at any size).
-    """
-    count_query: SelectOfScalar[int]
-    items_query = select(Item)
-    if owner_id is not None:
-        count_query = select(User.item_count).where(col(User.id) == owner_id)
-        items_query = items_query.where(col(Item.owner_id) == owner_id)
-    else:
-        count_query = select(ItemTotal.count)
-    count = (await session.exec(count_query)).one_or_none() or 0
-    items = await session.exec(
-        items_query.order_by(col(Item.created_at).desc(), col(Item.id).desc())
-        .offset(skip)
-        .limit(limit)
-    )
-    return items.all(), count
 
 
 async def update_item(

@@ -1,7 +1,14 @@
 from fastapi import APIRouter, status
 
 from app import crud
-from app.api.deps import CurrentUser, Limit, OwnedItemDep, SessionDep, Skip
+from app.api.deps import (
+    CurrentUser,
+    Limit,
+    OwnedItemDep,
+    ReadEngineDep,
+    SessionDep,
+    Skip,
+)
 from app.models import ItemCreate, ItemPublic, ItemsPublic, ItemUpdate
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -9,11 +16,14 @@ router = APIRouter(prefix="/items", tags=["items"])
 
 @router.get("/")
 async def read_items(
-    session: SessionDep, current_user: CurrentUser, skip: Skip = 0, limit: Limit = 100
+    read_engine: ReadEngineDep,
+    current_user: CurrentUser,
+    skip: Skip = 0,
+    limit: Limit = 100,
 ) -> ItemsPublic:
     """Items newest first: the caller's own, or everyone's for a superuser."""
     items, count = await crud.list_items(
-        session=session,
+        read_engine=read_engine,
         owner_id=None if current_user.is_superuser else current_user.id,
         skip=skip,
         limit=limit,

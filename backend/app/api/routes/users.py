@@ -8,6 +8,7 @@ from app.api.deps import (
     AuditDep,
     CurrentUser,
     Limit,
+    ReadEngineDep,
     SessionDep,
     SettingsDep,
     Skip,
@@ -80,10 +81,15 @@ def send_verification(
 
 @router.get("/")
 async def read_users(
-    session: SessionDep, _superuser: SuperuserDep, skip: Skip = 0, limit: Limit = 100
+    read_engine: ReadEngineDep,
+    _superuser: SuperuserDep,
+    skip: Skip = 0,
+    limit: Limit = 100,
 ) -> UsersPublic:
     """List users, oldest first (superuser)."""
-    users, count = await crud.list_users(session=session, skip=skip, limit=limit)
+    users, count = await crud.list_users(
+        read_engine=read_engine, skip=skip, limit=limit
+    )
     return UsersPublic(
         data=[UserPublic.model_validate(user) for user in users], count=count
     )
