@@ -358,8 +358,14 @@ async def _session_of_replayed_token(
     raise RefreshTokenReuseError()
 
 
-def _columns(table: Any, alias: str) -> str:
-    return ", ".join(f'{alias}."{column.name}"' for column in table.__table__.columns)
+def _columns(table: Any, alias: str, *, shown_by: Any = None) -> str:
+    """The table's columns for raw SQL; with `shown_by`, only those that schema shows
+    (so lists never read password hashes)."""
+    return ", ".join(
+        f'{alias}."{column.name}"'
+        for column in table.__table__.columns
+        if shown_by is None or column.name in shown_by.model_fields
+    )
 
 
 _SESSION_USER_SQL = (
@@ -386,17 +392,8 @@ async def _read_one(
     return dict(row) if row else None
 
 
-def _public_columns(table: Any, public: Any, alias: str) -> str:
-    """The table's columns a public schema shows: lists never read password hashes."""
-    return ", ".join(
-        f'{alias}."{column.name}"'
-        for column in table.__table__.columns
-        if column.name in public.model_fields
-    )
-
-
 _USER_PAGE_SQL = (
-    f'SELECT {_public_columns(User, UserPublic, "u")} FROM "user" u '
+    f'SELECT {_columns(User, "u", shown_by=UserPublic)} FROM "user" u '
     "ORDER BY u.created_at, u.id OFFSET %(skip)s LIMIT %(limit)s"
 )
 _USER_COUNT_SQL = 'SELECT count(*) FROM "user"'
