@@ -3,6 +3,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import psycopg
 import sentry_sdk
 from anyio import to_thread
 from fastapi import FastAPI, Request, status
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -18,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import crud
 from app.api.main import build_api_router
 from app.core.config import API_V1_STR, Settings, get_settings
-from app.core.db import create_engine, create_read_engine, create_sessionmaker
+from app.core.db import create_engine, create_pool, create_sessionmaker
 from app.core.logging import RequestLoggingMiddleware, configure_logging
 from app.core.rate_limit import RateLimiter, key_prefix
 from app.frontend import mount_frontend
@@ -46,7 +48,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(app.state.settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_engine = create_read_engine(engine)
+    pool = create_pool(app.state.settings)
+    # Connections are made on demand: the app starts while the database is down.
+    await pool.open(wait=False)
+    app.state.pool = pool
     await to_thread.run_sync(
         lambda: crud.prepare_login_timing(
             bcrypt_rounds=app.state.settings.BCRYPT_ROUNDS
@@ -61,6 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await app.state.rate_limiter.close()
+        await pool.close()
         await engine.dispose()
 
 
@@ -80,9 +86,13 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
 
 async def database_error(request: Request, exc: Exception) -> JSONResponse:
     """Connection trouble is the database being down (503); anything else is a bug."""
-    if isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    ):
+    if isinstance(
+        exc,
+        OperationalError
+        | InterfaceError
+        | psycopg.OperationalError
+        | psycopg.InterfaceError,
+    ) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return await database_unavailable(request, exc)
     return await unhandled_error(request, exc)
 
@@ -176,7 +186,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(PoolTimeoutError, database_unavailable)
+    app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(psycopg.Error, database_error)
     app.add_exception_handler(Exception, unhandled_error)
 
     app.add_middleware(

@@ -5,11 +5,14 @@ HTTP boundary; table classes (`X(XBase, table=True)`) map rows and are never rea
 from a request directly.
 """
 
+import base64
+import binascii
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, NamedTuple, Self, TypeVar, cast
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +29,60 @@ from app.core.security import BCRYPT_MAX_PASSWORD_BYTES
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+_Shown = TypeVar("_Shown", bound=SQLModel)
+
+
+def from_row(schema: type[_Shown], row: Mapping[str, Any] | SQLModel) -> _Shown:
+    """A response schema filled from a database row (or a table object), without
+    validating it again.
+
+    For rows the database returns: their values were validated on the way in, and
+    checking each of a hundred rows again (email syntax, say) costs more than
+    reading them.
+    """
+    if isinstance(row, Mapping):
+        values = {name: row[name] for name in schema.model_fields}
+    else:
+        values = {name: getattr(row, name) for name in schema.model_fields}
+    # SQLModel types `model_construct` as returning SQLModel, not the class it is on.
+    return cast(_Shown, schema.model_construct(**values))
+
+
+class InvalidCursorError(ValueError):
+    """A page cursor that this API did not hand out."""
+
+
+class PagePosition(NamedTuple):
+    """Where a page ends in a list ordered by (created_at, id): the next one starts
+    after it. Clients see it as an opaque `cursor` string."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+    @classmethod
+    def after(cls, row: Mapping[str, Any]) -> "PagePosition":
+        return cls(row["created_at"], row["id"])
+
+    def encode(self) -> str:
+        text = f"{self.created_at.isoformat()}/{self.id}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> "PagePosition":
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+            created_at, row_id = text.split("/")
+            position = cls(datetime.fromisoformat(created_at), uuid.UUID(row_id))
+        except (UnicodeError, binascii.Error, ValueError) as exc:
+            raise InvalidCursorError(
+                "Invalid cursor: pass a `next_cursor` as given"
+            ) from exc
+        if position.created_at.tzinfo is None:
+            raise InvalidCursorError("Invalid cursor: pass a `next_cursor` as given")
+        return position
 
 
 def _fits_bcrypt(password: str) -> str:
@@ -160,9 +217,15 @@ class UserPublic(UserBase):
     pending_email: str | None = None
 
 
+NEXT_CURSOR_DESCRIPTION = (
+    "Pass as `cursor` to read the page after this one; null on the last page."
+)
+
+
 class UsersPublic(SQLModel):
     data: list[UserPublic]
     count: int
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 # Items ---------------------------------------------------------------------------
@@ -220,6 +283,7 @@ class ItemPublic(ItemBase):
 class ItemsPublic(SQLModel):
     data: list[ItemPublic]
     count: int
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
 # Sessions ------------------------------------------------------------------------

@@ -97,14 +97,18 @@ def _git(*args: str) -> str:
 
 
 PAGING_QUERIES = {
-    "owner's count": "SELECT count(*) FROM item WHERE owner_id = %(owner)s",
+    "owner's count (kept by triggers)": 'SELECT item_count FROM "user" '
+    "WHERE id = %(owner)s",
     "owner's first page": "SELECT * FROM item WHERE owner_id = %(owner)s "
-    "ORDER BY created_at DESC, id DESC LIMIT 100",
-    "everyone's count (superuser)": "SELECT count(*) FROM item",
+    "ORDER BY created_at DESC, id DESC LIMIT 101",
+    "everyone's count (kept by triggers)": "SELECT count FROM item_total WHERE id = 1",
     "superuser's first page": "SELECT * FROM item ORDER BY created_at DESC, id DESC "
-    "LIMIT 100",
-    "superuser, deep page": "SELECT * FROM item ORDER BY created_at DESC, id DESC "
-    "LIMIT 100 OFFSET %(skip)s",
+    "LIMIT 101",
+    "superuser, deep page by cursor (what the API runs)": "SELECT * FROM item "
+    "WHERE (created_at, id) < (%(after_created_at)s, %(after_id)s) "
+    "ORDER BY created_at DESC, id DESC LIMIT 101",
+    "superuser, deep page by skip (for comparison)": "SELECT * FROM item "
+    "ORDER BY created_at DESC, id DESC LIMIT 101 OFFSET %(skip)s",
     "users count": 'SELECT count(*) FROM "user"',
 }
 
@@ -114,10 +118,22 @@ def explain_paging(url: str, owner_id: object, size: int) -> str:
     skip = min(10_000, size - 100)
     parts = []
     with psycopg.connect(url) as connection:
+        after = connection.execute(
+            "SELECT created_at, id FROM item ORDER BY created_at DESC, id DESC "
+            "LIMIT 1 OFFSET %(skip)s",
+            {"skip": skip - 1},
+        ).fetchone()
+        assert after is not None
+        params = {
+            "owner": owner_id,
+            "skip": skip,
+            "after_created_at": after[0],
+            "after_id": after[1],
+        }
         for title, query in PAGING_QUERIES.items():
             rows = connection.execute(
                 "EXPLAIN (ANALYZE, BUFFERS) " + query,  # type: ignore[operator]
-                {"owner": owner_id, "skip": skip},
+                params,
             ).fetchall()
             parts.append(f"-- {title}\n" + "\n".join(str(row[0]) for row in rows))
     return "\n\n".join(parts) + "\n"

@@ -73,14 +73,18 @@ def deep_skip(size: int) -> int:
     return min(DEEP_ROWS, size - PAGE)
 
 
-def growth_probes(size: int, owner_token: str, superuser_token: str) -> list[Endpoint]:
+def growth_probes(
+    owner_token: str, superuser_token: str, deep_cursor: str
+) -> list[Endpoint]:
+    """First pages, and the page 10,000 rows deep as a client reaches it: by cursor."""
     page = f"{API}/items/?limit={PAGE}"
+    deep = f"{page}&{urlencode({'cursor': deep_cursor})}"
     return [
         Endpoint("owner's first page", [Request("GET", page, owner_token)]),
         Endpoint("superuser's first page", [Request("GET", page, superuser_token)]),
         Endpoint(
-            "superuser, 10,000 rows deep",
-            [Request("GET", f"{page}&skip={deep_skip(size)}", superuser_token)],
+            "superuser, 10,000 rows deep (cursor)",
+            [Request("GET", deep, superuser_token)],
         ),
     ]
 

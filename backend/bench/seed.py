@@ -58,6 +58,15 @@ class Api:
         answer.raise_for_status()
         account.id = uuid.UUID(answer.json()["id"])
 
+    def cursor_at(self, token: str, rows: int) -> str:
+        """The cursor of the page that starts `rows` deep in the newest-first list."""
+        answer = self.client.get(
+            "/items/", headers=self._auth(token), params={"skip": rows - 1, "limit": 1}
+        )
+        answer.raise_for_status()
+        cursor: str = answer.json()["next_cursor"]
+        return cursor
+
     def create_items(self, token: str, account: Account, count: int) -> None:
         for number in range(count):
             answer = self.client.post(

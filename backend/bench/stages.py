@@ -137,8 +137,9 @@ class Run:
 
     def growth(self, size: int) -> dict[str, LoadResult]:
         owner_token, superuser_token = self.tokens()
+        deep_cursor = self.api.cursor_at(superuser_token, plans.deep_skip(size))
         results = {}
-        for probe in plans.growth_probes(size, owner_token, superuser_token):
+        for probe in plans.growth_probes(owner_token, superuser_token, deep_cursor):
             results[probe.name] = self.load(
                 probe, connections=1, seconds=self.mode.growth_seconds, warmup=1
             )

@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -160,6 +161,47 @@ def test_expired_token_is_refused() -> None:
 
     with pytest.raises(InvalidTokenError, match="expired"):
         security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+
+
+def test_a_token_verified_before_is_refused_once_it_expires() -> None:
+    token = make_token(expires_delta=timedelta(seconds=1))
+    security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+
+    time.sleep(1.1)
+
+    with pytest.raises(InvalidTokenError, match="expired"):
+        security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+
+
+def test_a_token_verified_before_is_still_refused_under_another_key() -> None:
+    token = make_token()
+    security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+
+    with pytest.raises(InvalidTokenError, match="Signature verification failed"):
+        security.decode_token(
+            token, token_type=TokenType.ACCESS, secret_key=OTHER_SECRET
+        )
+
+
+def test_a_token_verified_before_is_still_refused_as_another_type() -> None:
+    token = make_token(TokenType.ACCESS)
+    security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+
+    with pytest.raises(InvalidTokenError, match="wrong token type"):
+        security.decode_token(
+            token, token_type=TokenType.PASSWORD_RESET, secret_key=SECRET
+        )
+
+
+def test_claims_handed_out_are_the_callers_to_change() -> None:
+    subject = uuid.uuid4()
+    token = make_token(subject=subject)
+    first = security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+    first["sub"] = "changed"
+
+    again = security.decode_token(token, token_type=TokenType.ACCESS, secret_key=SECRET)
+
+    assert again["sub"] == subject
 
 
 @pytest.mark.parametrize("missing", ["sub", "exp", "iat", "type"])

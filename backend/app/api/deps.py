@@ -6,18 +6,30 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import crud
 from app.core import security
 from app.core.config import API_V1_STR, Settings
-from app.models import AuditContext, Item, User
+from app.core.db import Pool
+from app.models import (
+    AuditContext,
+    InvalidCursorError,
+    ItemPublic,
+    PagePosition,
+    User,
+    from_row,
+)
 from app.request_id import current_request_id
 
+# Every dependency here is `async def`, even those that never await: FastAPI runs a
+# plain `def` dependency in a worker thread, and that hand-off costs far more than
+# the work itself on a path every request takes.
 
-def get_app_settings(request: Request) -> Settings:
+
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with (tests build apps with their own)."""
     settings: Settings = request.app.state.settings
     return settings
@@ -42,12 +54,61 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_db)]
 
 
-def get_read_engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.read_engine
-    return engine
+async def get_pool(request: Request) -> Pool:
+    pool: Pool = request.app.state.pool
+    return pool
 
 
-ReadEngineDep = Annotated[AsyncEngine, Depends(get_read_engine)]
+PoolDep = Annotated[Pool, Depends(get_pool)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page a list request asks for: by offset, or after a cursor."""
+
+    skip: int
+    limit: int
+    after: PagePosition | None
+
+
+def invalid_query(name: str, message: str, value: object) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own, for a query parameter checked by hand."""
+    return RequestValidationError(
+        [
+            {
+                "type": "value_error",
+                "loc": ("query", name),
+                "msg": message,
+                "input": value,
+            }
+        ]
+    )
+
+
+async def get_page_request(
+    skip: Skip = 0,
+    limit: Limit = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="A `next_cursor` from the previous page: the page after it, "
+            "as fast at any depth (unlike `skip`, which the database must walk).",
+        ),
+    ] = None,
+) -> PageRequest:
+    if cursor is None:
+        return PageRequest(skip=skip, limit=limit, after=None)
+    if skip:
+        raise invalid_query("skip", "Use either skip or cursor, not both", skip)
+    try:
+        after = PagePosition.decode(cursor)
+    except InvalidCursorError as exc:
+        raise invalid_query("cursor", str(exc), cursor) from exc
+    return PageRequest(skip=0, limit=limit, after=after)
+
+
+PageDep = Annotated[PageRequest, Depends(get_page_request)]
 
 
 def unauthorized(detail: str = "Could not validate credentials") -> HTTPException:
@@ -67,7 +128,7 @@ class Authenticated:
 
 
 async def get_authenticated(
-    read_engine: ReadEngineDep, settings: SettingsDep, token: TokenDep
+    pool: PoolDep, settings: SettingsDep, token: TokenDep
 ) -> Authenticated:
     try:
         claims = security.decode_token(
@@ -79,7 +140,7 @@ async def get_authenticated(
     except (security.InvalidTokenError, ValueError) as exc:
         raise unauthorized() from exc
     user = await crud.get_session_user(
-        read_engine=read_engine, user_id=claims["sub"], session_id=session_id
+        pool=pool, user_id=claims["sub"], session_id=session_id
     )
     if user is None:
         raise unauthorized()
@@ -93,14 +154,14 @@ async def get_authenticated(
 AuthenticatedDep = Annotated[Authenticated, Depends(get_authenticated)]
 
 
-def get_current_user(authenticated: AuthenticatedDep) -> User:
+async def get_current_user(authenticated: AuthenticatedDep) -> User:
     return authenticated.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_current_superuser(current_user: CurrentUser) -> User:
+async def get_current_superuser(current_user: CurrentUser) -> User:
     if not current_user.is_superuser:
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN,
@@ -112,24 +173,33 @@ def get_current_superuser(current_user: CurrentUser) -> User:
 SuperuserDep = Annotated[User, Depends(get_current_superuser)]
 
 
+async def get_item_scope(current_user: CurrentUser) -> uuid.UUID | None:
+    """Whose items the caller reaches: its own, or everyone's (None) for a superuser."""
+    return None if current_user.is_superuser else current_user.id
+
+
+ItemScopeDep = Annotated[uuid.UUID | None, Depends(get_item_scope)]
+
+
+def item_not_found() -> HTTPException:
+    """Absent and someone else's look the same: existence must not leak."""
+    return HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="Item not found")
+
+
 async def get_owned_item(
-    item_id: uuid.UUID, read_engine: ReadEngineDep, current_user: CurrentUser
-) -> Item:
+    item_id: uuid.UUID, pool: PoolDep, scope: ItemScopeDep
+) -> ItemPublic:
     """The item, if the caller owns it or is a superuser; 404 either way otherwise."""
-    item = await crud.read_item(read_engine=read_engine, item_id=item_id)
-    if item is None or (
-        item.owner_id != current_user.id and not current_user.is_superuser
-    ):
-        raise HTTPException(
-            status_code=status.HTTP_404_NOT_FOUND, detail="Item not found"
-        )
-    return item
+    row = await crud.read_item(pool=pool, item_id=item_id, owner_id=scope)
+    if row is None:
+        raise item_not_found()
+    return from_row(ItemPublic, row)
 
 
-OwnedItemDep = Annotated[Item, Depends(get_owned_item)]
+OwnedItemDep = Annotated[ItemPublic, Depends(get_owned_item)]
 
 
-def get_audit_context(request: Request) -> AuditContext:
+async def get_audit_context(request: Request) -> AuditContext:
     """Where the request comes from; routes add who acts with `.by(user_id)`."""
     return AuditContext(
         ip=request.client.host if request.client else None,

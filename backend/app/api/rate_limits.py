@@ -20,7 +20,7 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 

@@ -86,7 +86,7 @@ def test_read_items_none(client: TestClient, owner: LoggedInUser) -> None:
     response = client.get(f"{ITEMS}/", headers=owner.headers)
 
     assert response.status_code == 200
-    assert response.json() == {"data": [], "count": 0}
+    assert response.json() == {"data": [], "count": 0, "next_cursor": None}
 
 
 @pytest.mark.parametrize("params", [{"limit": 101}, {"limit": 0}, {"skip": -1}])

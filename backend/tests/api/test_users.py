@@ -89,7 +89,7 @@ def test_read_users_skip_past_the_end_is_empty(
     response = client.get(f"{USERS}/", headers=superuser_headers, params={"skip": 5})
 
     assert response.status_code == 200
-    assert response.json() == {"data": [], "count": 1}
+    assert response.json() == {"data": [], "count": 1, "next_cursor": None}
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,8 @@ export const loginRecoverPasswordHtmlContent = <ThrowOnError extends boolean = f
  * Read Users
  *
  * List users, oldest first (superuser).
+ *
+ * Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
  */
 export const usersReadUsers = <ThrowOnError extends boolean = false>(options?: Options<UsersReadUsersData, ThrowOnError>) => (options?.client ?? client).get<UsersReadUsersResponses, UsersReadUsersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -326,6 +328,8 @@ export const utilsReadiness = <ThrowOnError extends boolean = false>(options?: O
  * Read Items
  *
  * Items newest first: the caller's own, or everyone's for a superuser.
+ *
+ * Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
  */
 export const itemsReadItems = <ThrowOnError extends boolean = false>(options?: Options<ItemsReadItemsData, ThrowOnError>) => (options?.client ?? client).get<ItemsReadItemsResponses, ItemsReadItemsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -136,6 +136,12 @@ export type ItemsPublic = {
      * Count
      */
     count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
 };
 
 /**
@@ -418,6 +424,12 @@ export type UsersPublic = {
      * Count
      */
     count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
 };
 
 /**
@@ -672,6 +684,12 @@ export type UsersReadUsersData = {
          * Limit
          */
         limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         */
+        cursor?: string | null;
     };
     url: '/api/v1/users/';
 };
@@ -1052,6 +1070,12 @@ export type ItemsReadItemsData = {
          * Limit
          */
         limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         */
+        cursor?: string | null;
     };
     url: '/api/v1/items/';
 };

@@ -7,11 +7,10 @@ from app import crud
 from app.api.deps import (
     AuditDep,
     CurrentUser,
-    Limit,
-    ReadEngineDep,
+    PageDep,
+    PoolDep,
     SessionDep,
     SettingsDep,
-    Skip,
     SuperuserDep,
 )
 from app.api.rate_limits import (
@@ -38,6 +37,7 @@ from app.models import (
     UserUpdate,
     UserUpdateMe,
     VerifyEmail,
+    from_row,
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -81,17 +81,19 @@ def send_verification(
 
 @router.get("/")
 async def read_users(
-    read_engine: ReadEngineDep,
-    _superuser: SuperuserDep,
-    skip: Skip = 0,
-    limit: Limit = 100,
+    pool: PoolDep, _superuser: SuperuserDep, page: PageDep
 ) -> UsersPublic:
-    """List users, oldest first (superuser)."""
-    users, count = await crud.list_users(
-        read_engine=read_engine, skip=skip, limit=limit
+    """List users, oldest first (superuser).
+
+    Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
+    """
+    rows = await crud.list_users(
+        pool=pool, skip=page.skip, limit=page.limit, after=page.after
     )
-    return UsersPublic(
-        data=[UserPublic.model_validate(user) for user in users], count=count
+    return UsersPublic.model_construct(
+        data=[from_row(UserPublic, row) for row in rows.rows],
+        count=rows.count,
+        next_cursor=rows.next_cursor,
     )
 
 
@@ -140,7 +142,7 @@ async def create_user(
 @router.get("/me")
 async def read_user_me(current_user: CurrentUser) -> UserPublic:
     """The caller's own account."""
-    return UserPublic.model_validate(current_user)
+    return from_row(UserPublic, current_user)
 
 
 @router.patch("/me")
