@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Run every test: backend lint, types and tests with coverage; then the admin UI's
-# checks (generated client up to date, biome, tsc, vitest, build) and its browser tests
-# (Playwright with Debian's Chromium against the real backend and PostgreSQL).
+# Run every test: backend lint, types and tests with coverage (among them two backend
+# instances behind Debian's nginx); then the admin UI's checks (generated client up to
+# date, biome, tsc, vitest, build) and its browser tests (Playwright with Debian's
+# Chromium against the real backend and PostgreSQL).
 # Uses DATABASE_URL's PostgreSQL server when set, an embedded one otherwise.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/frontend/scripts/ui.sh"
+
+# The balancer tests (backend/tests/test_balancer.py) put Debian's nginx in front of
+# two backend instances: installed here when missing, if we may.
+if [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "nginx was not found: installing Debian's nginx for the balancer tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    echo "nginx was not found at /usr/sbin/nginx: install Debian's 'nginx' package (apt-get install nginx) for the balancer tests." >&2
+    exit 1
+  fi
+fi
 
 sync_backend
 cd "$ROOT/backend"
