@@ -21,16 +21,13 @@ from app import crud
 from app.api.main import build_api_router
 from app.core.config import API_V1_STR, Settings, get_settings
 from app.core.db import create_engine, create_pool, create_sessionmaker
-from app.core.logging import RequestLoggingMiddleware, configure_logging
+from app.core.logging import configure_logging
 from app.core.rate_limit import RateLimiter, key_prefix
+from app.edge import EdgeMiddleware
 from app.frontend import mount_frontend
 from app.request_id import HEADER as REQUEST_ID_HEADER
-from app.request_id import RequestIdMiddleware, current_request_id
-from app.security_headers import (
-    BodySizeLimitMiddleware,
-    SecurityHeadersMiddleware,
-    security_headers,
-)
+from app.request_id import current_request_id
+from app.security_headers import BodySizeLimitMiddleware, security_headers
 
 logger = logging.getLogger(__name__)
 
@@ -203,9 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestLoggingMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(EdgeMiddleware)
     if settings.TRUSTED_PROXIES:
         # Outermost: everything inside sees the real client address and scheme.
         app.add_middleware(

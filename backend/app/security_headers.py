@@ -1,11 +1,9 @@
-"""Hardening at the HTTP edge: security headers on every answer, a cap on body size.
-
-Both are plain ASGI middleware, so they cost nothing per request beyond a few headers.
-"""
+"""Hardening at the HTTP edge: security headers on every answer (added by
+`app.edge.EdgeMiddleware`), a cap on body size."""
 
 import json
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,26 +57,28 @@ def security_headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
-class SecurityHeadersMiddleware:
-    """CSP, `nosniff`, no framing, a strict referrer policy; HSTS over HTTPS only."""
+RawHeaders = tuple[tuple[bytes, bytes], ...]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = security_headers(scope)
+def _raw(headers: dict[str, str]) -> RawHeaders:
+    return tuple(
+        (name.lower().encode(), value.encode()) for name, value in headers.items()
+    )
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    headers.setdefault(name, value)
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+# The four variants (docs or not, HTTPS or not), encoded once.
+_RAW_VARIANTS = {
+    (path, scheme): _raw(security_headers({"path": path, "scheme": scheme}))
+    for path in ("/", DOCS_PATHS[0])
+    for scheme in ("http", "https")
+}
+
+
+def raw_security_headers(scope: Scope) -> RawHeaders:
+    """`security_headers`, as the (name, value) bytes an ASGI answer carries."""
+    path = DOCS_PATHS[0] if scope["path"].startswith(DOCS_PATHS) else "/"
+    scheme = "https" if scope.get("scheme") == "https" else "http"
+    return _RAW_VARIANTS[path, scheme]
 
 
 class RequestBodyTooLarge(HTTPException):

@@ -4,7 +4,12 @@ import pytest
 from pydantic import ValidationError
 
 from app.core.config import Settings
-from app.core.db import DatabaseNotConfiguredError, create_engine, sqlalchemy_url
+from app.core.db import (
+    DatabaseNotConfiguredError,
+    create_engine,
+    libpq_url,
+    sqlalchemy_url,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -174,6 +179,29 @@ def test_database_url_names_the_psycopg_driver() -> None:
 def test_database_url_must_be_postgresql() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         sqlalchemy_url("mysql://app:secret@db/app")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://app:secret@db:5432/app", "postgresql://app:secret@db:5432/app"),
+        (
+            "postgresql+psycopg://app:secret@db:5432/app",
+            "postgresql://app:secret@db:5432/app",
+        ),
+        (
+            "postgresql:///postgres?host=/tmp/pg.sock",
+            "postgresql:///postgres?host=/tmp/pg.sock",
+        ),
+    ],
+)
+def test_the_plain_pool_gets_a_libpq_url(given: str, expected: str) -> None:
+    assert libpq_url(given) == expected
+
+
+def test_the_plain_pool_url_must_be_postgresql() -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        libpq_url("mysql://app:secret@db/app")
 
 
 def test_no_engine_without_a_database_url() -> None:

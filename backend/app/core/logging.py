@@ -8,12 +8,8 @@ Uvicorn's own access log is silenced in favour of that line, so that it is not d
 import json
 import logging
 import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
-
-import sentry_sdk
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.request_id import current_request_id
@@ -103,45 +99,18 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
-class RequestLoggingMiddleware:
-    """One access line per request; the request id as a Sentry tag when Sentry is on.
-
-    Runs inside RequestIdMiddleware, which sets the id.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if sentry_sdk.get_client().is_active():
-            sentry_sdk.set_tag("request_id", current_request_id())
-        started = time.perf_counter()
-        # An exception that escapes here becomes the server error handler's 500.
-        status_code = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            access_logger.info(
-                "%s %s %d %.2fms",
-                scope["method"],
-                scope["path"],
-                status_code,
-                duration_ms,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status_code,
-                    "duration_ms": duration_ms,
-                },
-            )
+def log_access(*, method: str, path: str, status: int, duration_ms: float) -> None:
+    """The one access line a request ends with."""
+    access_logger.info(
+        "%s %s %d %.2fms",
+        method,
+        path,
+        status,
+        duration_ms,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+        },
+    )
