@@ -127,9 +127,11 @@ class Authenticated:
     session_id: uuid.UUID
 
 
-async def get_authenticated(
-    pool: PoolDep, settings: SettingsDep, token: TokenDep
-) -> Authenticated:
+async def get_authenticated(request: Request, token: TokenDep) -> Authenticated:
+    # Settings and pool straight off the app, not as dependencies of their own:
+    # this runs on nearly every request, and each dependency costs a resolution.
+    settings: Settings = request.app.state.settings
+    pool: Pool = request.app.state.pool
     try:
         claims = security.decode_token(
             token,
