@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import crud
-from app.api.main import build_api_router
+from app.api.main import OPENAPI_TAGS, api_routers
 from app.core.config import API_V1_STR, Settings, get_settings
 from app.core.db import create_engine, create_pool, create_sessionmaker
 from app.core.logging import configure_logging
@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=settings.PROJECT_NAME,
         openapi_url=f"{API_V1_STR}/openapi.json",
         generate_unique_id_function=custom_generate_unique_id,
+        openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness at the root, for load balancers."""
         return {"status": "ok"}
 
-    app.include_router(build_api_router(settings), prefix=API_V1_STR)
+    for router in api_routers(settings):
+        app.include_router(router, prefix=API_V1_STR)
     mount_frontend(app, settings.FRONTEND_DIST or DEFAULT_FRONTEND_DIST)
     return app

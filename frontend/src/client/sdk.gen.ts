@@ -26,98 +26,63 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const utilsHealth = <ThrowOnError extends boolean = false>(options?: Options<UtilsHealthData, ThrowOnError>) => (options?.client ?? client).get<UtilsHealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
 
 /**
- * Login Access Token
+ * Read Items
  *
- * OAuth2 password login (the username is the email): an access and a refresh token.
+ * Items newest first: the caller's own, or everyone's for a superuser.
  *
- * The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
- * Where email verification is required, an unverified account gets 403
- * `Email not verified`. Repeated failures answer 429 with `Retry-After`.
+ * Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
  */
-export const loginLoginAccessToken = <ThrowOnError extends boolean = false>(options: Options<LoginLoginAccessTokenData, ThrowOnError>) => (options.client ?? client).post<LoginLoginAccessTokenResponses, LoginLoginAccessTokenErrors, ThrowOnError>({
-    ...urlSearchParamsBodySerializer,
-    url: '/api/v1/login/access-token',
-    ...options,
-    headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        ...options.headers
-    }
-});
-
-/**
- * Test Token
- *
- * Check an access token: answers with its user.
- */
-export const loginTestToken = <ThrowOnError extends boolean = false>(options?: Options<LoginTestTokenData, ThrowOnError>) => (options?.client ?? client).post<LoginTestTokenResponses, unknown, ThrowOnError>({
+export const itemsReadItems = <ThrowOnError extends boolean = false>(options?: Options<ItemsReadItemsData, ThrowOnError>) => (options?.client ?? client).get<ItemsReadItemsResponses, ItemsReadItemsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/login/test-token',
+    url: '/api/v1/items/',
     ...options
 });
 
 /**
- * Refresh Access Token
+ * Create Item
  *
- * Trade a refresh token (cookie, or `refresh_token` in the body) for new tokens.
- *
- * Each refresh token works once; presenting a used one again revokes the session.
+ * Create an item owned by the caller.
  */
-export const loginRefreshAccessToken = <ThrowOnError extends boolean = false>(options?: Options<LoginRefreshAccessTokenData, ThrowOnError>) => (options?.client ?? client).post<LoginRefreshAccessTokenResponses, LoginRefreshAccessTokenErrors, ThrowOnError>({
-    url: '/api/v1/login/refresh',
+export const itemsCreateItem = <ThrowOnError extends boolean = false>(options: Options<ItemsCreateItemData, ThrowOnError>) => (options.client ?? client).post<ItemsCreateItemResponses, ItemsCreateItemErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/items/',
     ...options,
     headers: {
         'Content-Type': 'application/json',
-        ...options?.headers
+        ...options.headers
     }
 });
 
 /**
- * Logout
+ * Delete Item
  *
- * End the caller's session: its refresh token and access tokens stop working.
+ * Delete an item of the caller's (any item for a superuser).
  */
-export const loginLogout = <ThrowOnError extends boolean = false>(options?: Options<LoginLogoutData, ThrowOnError>) => (options?.client ?? client).post<LoginLogoutResponses, unknown, ThrowOnError>({
+export const itemsDeleteItem = <ThrowOnError extends boolean = false>(options: Options<ItemsDeleteItemData, ThrowOnError>) => (options.client ?? client).delete<ItemsDeleteItemResponses, ItemsDeleteItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/logout',
+    url: '/api/v1/items/{item_id}',
     ...options
 });
 
 /**
- * Recover Password
+ * Read Item
  *
- * Email a password reset link. The answer is the same whether or not the account exists.
+ * An item of the caller's (any item for a superuser); 404 for someone else's.
  */
-export const loginRecoverPassword = <ThrowOnError extends boolean = false>(options: Options<LoginRecoverPasswordData, ThrowOnError>) => (options.client ?? client).post<LoginRecoverPasswordResponses, LoginRecoverPasswordErrors, ThrowOnError>({
-    url: '/api/v1/password-recovery',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Reset Password
- *
- * Set a new password with the emailed token. The token works once; every session ends.
- */
-export const loginResetPassword = <ThrowOnError extends boolean = false>(options: Options<LoginResetPasswordData, ThrowOnError>) => (options.client ?? client).post<LoginResetPasswordResponses, LoginResetPasswordErrors, ThrowOnError>({
-    url: '/api/v1/reset-password',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Recover Password Html Content
- *
- * The password recovery email that `/password-recovery` would send (superuser).
- */
-export const loginRecoverPasswordHtmlContent = <ThrowOnError extends boolean = false>(options: Options<LoginRecoverPasswordHtmlContentData, ThrowOnError>) => (options.client ?? client).post<LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordHtmlContentErrors, ThrowOnError>({
+export const itemsReadItem = <ThrowOnError extends boolean = false>(options: Options<ItemsReadItemData, ThrowOnError>) => (options.client ?? client).get<ItemsReadItemResponses, ItemsReadItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/password-recovery-html-content',
+    url: '/api/v1/items/{item_id}',
+    ...options
+});
+
+/**
+ * Update Item
+ *
+ * Change an item's title or description; fields left out keep their value.
+ */
+export const itemsUpdateItem = <ThrowOnError extends boolean = false>(options: Options<ItemsUpdateItemData, ThrowOnError>) => (options.client ?? client).put<ItemsUpdateItemResponses, ItemsUpdateItemErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/items/{item_id}',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -296,6 +261,106 @@ export const usersUpdateUser = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * Login Access Token
+ *
+ * OAuth2 password login (the username is the email): an access and a refresh token.
+ *
+ * The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
+ * Where email verification is required, an unverified account gets 403
+ * `Email not verified`. Repeated failures answer 429 with `Retry-After`.
+ */
+export const loginLoginAccessToken = <ThrowOnError extends boolean = false>(options: Options<LoginLoginAccessTokenData, ThrowOnError>) => (options.client ?? client).post<LoginLoginAccessTokenResponses, LoginLoginAccessTokenErrors, ThrowOnError>({
+    ...urlSearchParamsBodySerializer,
+    url: '/api/v1/login/access-token',
+    ...options,
+    headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...options.headers
+    }
+});
+
+/**
+ * Test Token
+ *
+ * Check an access token: answers with its user.
+ */
+export const loginTestToken = <ThrowOnError extends boolean = false>(options?: Options<LoginTestTokenData, ThrowOnError>) => (options?.client ?? client).post<LoginTestTokenResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/login/test-token',
+    ...options
+});
+
+/**
+ * Refresh Access Token
+ *
+ * Trade a refresh token (cookie, or `refresh_token` in the body) for new tokens.
+ *
+ * Each refresh token works once; presenting a used one again revokes the session.
+ */
+export const loginRefreshAccessToken = <ThrowOnError extends boolean = false>(options?: Options<LoginRefreshAccessTokenData, ThrowOnError>) => (options?.client ?? client).post<LoginRefreshAccessTokenResponses, LoginRefreshAccessTokenErrors, ThrowOnError>({
+    url: '/api/v1/login/refresh',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options?.headers
+    }
+});
+
+/**
+ * Logout
+ *
+ * End the caller's session: its refresh token and access tokens stop working.
+ */
+export const loginLogout = <ThrowOnError extends boolean = false>(options?: Options<LoginLogoutData, ThrowOnError>) => (options?.client ?? client).post<LoginLogoutResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/logout',
+    ...options
+});
+
+/**
+ * Recover Password
+ *
+ * Email a password reset link. The answer is the same whether or not the account exists.
+ */
+export const loginRecoverPassword = <ThrowOnError extends boolean = false>(options: Options<LoginRecoverPasswordData, ThrowOnError>) => (options.client ?? client).post<LoginRecoverPasswordResponses, LoginRecoverPasswordErrors, ThrowOnError>({
+    url: '/api/v1/password-recovery',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reset Password
+ *
+ * Set a new password with the emailed token. The token works once; every session ends.
+ */
+export const loginResetPassword = <ThrowOnError extends boolean = false>(options: Options<LoginResetPasswordData, ThrowOnError>) => (options.client ?? client).post<LoginResetPasswordResponses, LoginResetPasswordErrors, ThrowOnError>({
+    url: '/api/v1/reset-password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Recover Password Html Content
+ *
+ * The password recovery email that `/password-recovery` would send (superuser).
+ */
+export const loginRecoverPasswordHtmlContent = <ThrowOnError extends boolean = false>(options: Options<LoginRecoverPasswordHtmlContentData, ThrowOnError>) => (options.client ?? client).post<LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordHtmlContentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/password-recovery-html-content',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Test Email
  *
  * Send a test email (superuser); it goes out after this answer.
@@ -323,71 +388,6 @@ export const utilsHealthCheck = <ThrowOnError extends boolean = false>(options?:
  * Readiness: the database answers a query (503 when it does not).
  */
 export const utilsReadiness = <ThrowOnError extends boolean = false>(options?: Options<UtilsReadinessData, ThrowOnError>) => (options?.client ?? client).get<UtilsReadinessResponses, UtilsReadinessErrors, ThrowOnError>({ url: '/api/v1/utils/ready/', ...options });
-
-/**
- * Read Items
- *
- * Items newest first: the caller's own, or everyone's for a superuser.
- *
- * Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
- */
-export const itemsReadItems = <ThrowOnError extends boolean = false>(options?: Options<ItemsReadItemsData, ThrowOnError>) => (options?.client ?? client).get<ItemsReadItemsResponses, ItemsReadItemsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/items/',
-    ...options
-});
-
-/**
- * Create Item
- *
- * Create an item owned by the caller.
- */
-export const itemsCreateItem = <ThrowOnError extends boolean = false>(options: Options<ItemsCreateItemData, ThrowOnError>) => (options.client ?? client).post<ItemsCreateItemResponses, ItemsCreateItemErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/items/',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Delete Item
- *
- * Delete an item of the caller's (any item for a superuser).
- */
-export const itemsDeleteItem = <ThrowOnError extends boolean = false>(options: Options<ItemsDeleteItemData, ThrowOnError>) => (options.client ?? client).delete<ItemsDeleteItemResponses, ItemsDeleteItemErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/items/{item_id}',
-    ...options
-});
-
-/**
- * Read Item
- *
- * An item of the caller's (any item for a superuser); 404 for someone else's.
- */
-export const itemsReadItem = <ThrowOnError extends boolean = false>(options: Options<ItemsReadItemData, ThrowOnError>) => (options.client ?? client).get<ItemsReadItemResponses, ItemsReadItemErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/items/{item_id}',
-    ...options
-});
-
-/**
- * Update Item
- *
- * Change an item's title or description; fields left out keep their value.
- */
-export const itemsUpdateItem = <ThrowOnError extends boolean = false>(options: Options<ItemsUpdateItemData, ThrowOnError>) => (options.client ?? client).put<ItemsUpdateItemResponses, ItemsUpdateItemErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/items/{item_id}',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
 
 /**
  * Read Audit Events

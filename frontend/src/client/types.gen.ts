@@ -500,177 +500,160 @@ export type UtilsHealthResponses = {
 
 export type UtilsHealthResponse = UtilsHealthResponses[keyof UtilsHealthResponses];
 
-export type LoginLoginAccessTokenData = {
-    body: LoginForm;
+export type ItemsReadItemsData = {
+    body?: never;
     path?: never;
-    query?: never;
-    url: '/api/v1/login/access-token';
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/items/';
 };
 
-export type LoginLoginAccessTokenErrors = {
+export type ItemsReadItemsErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
-    /**
-     * Too many requests: wait the `Retry-After` seconds
-     */
-    429: unknown;
 };
 
-export type LoginLoginAccessTokenError = LoginLoginAccessTokenErrors[keyof LoginLoginAccessTokenErrors];
+export type ItemsReadItemsError = ItemsReadItemsErrors[keyof ItemsReadItemsErrors];
 
-export type LoginLoginAccessTokenResponses = {
+export type ItemsReadItemsResponses = {
     /**
      * Successful Response
      */
-    200: Token;
+    200: ItemsPublic;
 };
 
-export type LoginLoginAccessTokenResponse = LoginLoginAccessTokenResponses[keyof LoginLoginAccessTokenResponses];
+export type ItemsReadItemsResponse = ItemsReadItemsResponses[keyof ItemsReadItemsResponses];
 
-export type LoginTestTokenData = {
-    body?: never;
+export type ItemsCreateItemData = {
+    body: ItemCreate;
     path?: never;
     query?: never;
-    url: '/api/v1/login/test-token';
+    url: '/api/v1/items/';
 };
 
-export type LoginTestTokenResponses = {
-    /**
-     * Successful Response
-     */
-    200: UserPublic;
-};
-
-export type LoginTestTokenResponse = LoginTestTokenResponses[keyof LoginTestTokenResponses];
-
-export type LoginRefreshAccessTokenData = {
-    /**
-     * Body
-     */
-    body?: RefreshRequest | null;
-    path?: never;
-    query?: never;
-    url: '/api/v1/login/refresh';
-};
-
-export type LoginRefreshAccessTokenErrors = {
+export type ItemsCreateItemErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
-    /**
-     * Too many requests: wait the `Retry-After` seconds
-     */
-    429: unknown;
 };
 
-export type LoginRefreshAccessTokenError = LoginRefreshAccessTokenErrors[keyof LoginRefreshAccessTokenErrors];
+export type ItemsCreateItemError = ItemsCreateItemErrors[keyof ItemsCreateItemErrors];
 
-export type LoginRefreshAccessTokenResponses = {
+export type ItemsCreateItemResponses = {
     /**
      * Successful Response
      */
-    200: Token;
+    201: ItemPublic;
 };
 
-export type LoginRefreshAccessTokenResponse = LoginRefreshAccessTokenResponses[keyof LoginRefreshAccessTokenResponses];
+export type ItemsCreateItemResponse = ItemsCreateItemResponses[keyof ItemsCreateItemResponses];
 
-export type LoginLogoutData = {
+export type ItemsDeleteItemData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Item Id
+         */
+        item_id: string;
+    };
     query?: never;
-    url: '/api/v1/logout';
+    url: '/api/v1/items/{item_id}';
 };
 
-export type LoginLogoutResponses = {
+export type ItemsDeleteItemErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ItemsDeleteItemError = ItemsDeleteItemErrors[keyof ItemsDeleteItemErrors];
+
+export type ItemsDeleteItemResponses = {
     /**
      * Successful Response
      */
     204: void;
 };
 
-export type LoginLogoutResponse = LoginLogoutResponses[keyof LoginLogoutResponses];
+export type ItemsDeleteItemResponse = ItemsDeleteItemResponses[keyof ItemsDeleteItemResponses];
 
-export type LoginRecoverPasswordData = {
-    body: PasswordRecovery;
-    path?: never;
+export type ItemsReadItemData = {
+    body?: never;
+    path: {
+        /**
+         * Item Id
+         */
+        item_id: string;
+    };
     query?: never;
-    url: '/api/v1/password-recovery';
+    url: '/api/v1/items/{item_id}';
 };
 
-export type LoginRecoverPasswordErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-    /**
-     * Too many requests: wait the `Retry-After` seconds
-     */
-    429: unknown;
-};
-
-export type LoginRecoverPasswordError = LoginRecoverPasswordErrors[keyof LoginRecoverPasswordErrors];
-
-export type LoginRecoverPasswordResponses = {
-    /**
-     * Successful Response
-     */
-    200: Message;
-};
-
-export type LoginRecoverPasswordResponse = LoginRecoverPasswordResponses[keyof LoginRecoverPasswordResponses];
-
-export type LoginResetPasswordData = {
-    body: NewPassword;
-    path?: never;
-    query?: never;
-    url: '/api/v1/reset-password';
-};
-
-export type LoginResetPasswordErrors = {
+export type ItemsReadItemErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type LoginResetPasswordError = LoginResetPasswordErrors[keyof LoginResetPasswordErrors];
+export type ItemsReadItemError = ItemsReadItemErrors[keyof ItemsReadItemErrors];
 
-export type LoginResetPasswordResponses = {
+export type ItemsReadItemResponses = {
     /**
      * Successful Response
      */
-    200: Message;
+    200: ItemPublic;
 };
 
-export type LoginResetPasswordResponse = LoginResetPasswordResponses[keyof LoginResetPasswordResponses];
+export type ItemsReadItemResponse = ItemsReadItemResponses[keyof ItemsReadItemResponses];
 
-export type LoginRecoverPasswordHtmlContentData = {
-    body: PasswordRecovery;
-    path?: never;
+export type ItemsUpdateItemData = {
+    body: ItemUpdate;
+    path: {
+        /**
+         * Item Id
+         */
+        item_id: string;
+    };
     query?: never;
-    url: '/api/v1/password-recovery-html-content';
+    url: '/api/v1/items/{item_id}';
 };
 
-export type LoginRecoverPasswordHtmlContentErrors = {
+export type ItemsUpdateItemErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type LoginRecoverPasswordHtmlContentError = LoginRecoverPasswordHtmlContentErrors[keyof LoginRecoverPasswordHtmlContentErrors];
+export type ItemsUpdateItemError = ItemsUpdateItemErrors[keyof ItemsUpdateItemErrors];
 
-export type LoginRecoverPasswordHtmlContentResponses = {
+export type ItemsUpdateItemResponses = {
     /**
      * Successful Response
      */
-    200: string;
+    200: ItemPublic;
 };
 
-export type LoginRecoverPasswordHtmlContentResponse = LoginRecoverPasswordHtmlContentResponses[keyof LoginRecoverPasswordHtmlContentResponses];
+export type ItemsUpdateItemResponse = ItemsUpdateItemResponses[keyof ItemsUpdateItemResponses];
 
 export type UsersReadUsersData = {
     body?: never;
@@ -992,6 +975,178 @@ export type UsersUpdateUserResponses = {
 
 export type UsersUpdateUserResponse = UsersUpdateUserResponses[keyof UsersUpdateUserResponses];
 
+export type LoginLoginAccessTokenData = {
+    body: LoginForm;
+    path?: never;
+    query?: never;
+    url: '/api/v1/login/access-token';
+};
+
+export type LoginLoginAccessTokenErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type LoginLoginAccessTokenError = LoginLoginAccessTokenErrors[keyof LoginLoginAccessTokenErrors];
+
+export type LoginLoginAccessTokenResponses = {
+    /**
+     * Successful Response
+     */
+    200: Token;
+};
+
+export type LoginLoginAccessTokenResponse = LoginLoginAccessTokenResponses[keyof LoginLoginAccessTokenResponses];
+
+export type LoginTestTokenData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/login/test-token';
+};
+
+export type LoginTestTokenResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserPublic;
+};
+
+export type LoginTestTokenResponse = LoginTestTokenResponses[keyof LoginTestTokenResponses];
+
+export type LoginRefreshAccessTokenData = {
+    /**
+     * Body
+     */
+    body?: RefreshRequest | null;
+    path?: never;
+    query?: never;
+    url: '/api/v1/login/refresh';
+};
+
+export type LoginRefreshAccessTokenErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type LoginRefreshAccessTokenError = LoginRefreshAccessTokenErrors[keyof LoginRefreshAccessTokenErrors];
+
+export type LoginRefreshAccessTokenResponses = {
+    /**
+     * Successful Response
+     */
+    200: Token;
+};
+
+export type LoginRefreshAccessTokenResponse = LoginRefreshAccessTokenResponses[keyof LoginRefreshAccessTokenResponses];
+
+export type LoginLogoutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/logout';
+};
+
+export type LoginLogoutResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type LoginLogoutResponse = LoginLogoutResponses[keyof LoginLogoutResponses];
+
+export type LoginRecoverPasswordData = {
+    body: PasswordRecovery;
+    path?: never;
+    query?: never;
+    url: '/api/v1/password-recovery';
+};
+
+export type LoginRecoverPasswordErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type LoginRecoverPasswordError = LoginRecoverPasswordErrors[keyof LoginRecoverPasswordErrors];
+
+export type LoginRecoverPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    200: Message;
+};
+
+export type LoginRecoverPasswordResponse = LoginRecoverPasswordResponses[keyof LoginRecoverPasswordResponses];
+
+export type LoginResetPasswordData = {
+    body: NewPassword;
+    path?: never;
+    query?: never;
+    url: '/api/v1/reset-password';
+};
+
+export type LoginResetPasswordErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type LoginResetPasswordError = LoginResetPasswordErrors[keyof LoginResetPasswordErrors];
+
+export type LoginResetPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    200: Message;
+};
+
+export type LoginResetPasswordResponse = LoginResetPasswordResponses[keyof LoginResetPasswordResponses];
+
+export type LoginRecoverPasswordHtmlContentData = {
+    body: PasswordRecovery;
+    path?: never;
+    query?: never;
+    url: '/api/v1/password-recovery-html-content';
+};
+
+export type LoginRecoverPasswordHtmlContentErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type LoginRecoverPasswordHtmlContentError = LoginRecoverPasswordHtmlContentErrors[keyof LoginRecoverPasswordHtmlContentErrors];
+
+export type LoginRecoverPasswordHtmlContentResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type LoginRecoverPasswordHtmlContentResponse = LoginRecoverPasswordHtmlContentResponses[keyof LoginRecoverPasswordHtmlContentResponses];
+
 export type UtilsTestEmailData = {
     body: TestEmail;
     path?: never;
@@ -1057,161 +1212,6 @@ export type UtilsReadinessResponses = {
 };
 
 export type UtilsReadinessResponse = UtilsReadinessResponses[keyof UtilsReadinessResponses];
-
-export type ItemsReadItemsData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Skip
-         */
-        skip?: number;
-        /**
-         * Limit
-         */
-        limit?: number;
-        /**
-         * Cursor
-         *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
-         */
-        cursor?: string | null;
-    };
-    url: '/api/v1/items/';
-};
-
-export type ItemsReadItemsErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type ItemsReadItemsError = ItemsReadItemsErrors[keyof ItemsReadItemsErrors];
-
-export type ItemsReadItemsResponses = {
-    /**
-     * Successful Response
-     */
-    200: ItemsPublic;
-};
-
-export type ItemsReadItemsResponse = ItemsReadItemsResponses[keyof ItemsReadItemsResponses];
-
-export type ItemsCreateItemData = {
-    body: ItemCreate;
-    path?: never;
-    query?: never;
-    url: '/api/v1/items/';
-};
-
-export type ItemsCreateItemErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type ItemsCreateItemError = ItemsCreateItemErrors[keyof ItemsCreateItemErrors];
-
-export type ItemsCreateItemResponses = {
-    /**
-     * Successful Response
-     */
-    201: ItemPublic;
-};
-
-export type ItemsCreateItemResponse = ItemsCreateItemResponses[keyof ItemsCreateItemResponses];
-
-export type ItemsDeleteItemData = {
-    body?: never;
-    path: {
-        /**
-         * Item Id
-         */
-        item_id: string;
-    };
-    query?: never;
-    url: '/api/v1/items/{item_id}';
-};
-
-export type ItemsDeleteItemErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type ItemsDeleteItemError = ItemsDeleteItemErrors[keyof ItemsDeleteItemErrors];
-
-export type ItemsDeleteItemResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type ItemsDeleteItemResponse = ItemsDeleteItemResponses[keyof ItemsDeleteItemResponses];
-
-export type ItemsReadItemData = {
-    body?: never;
-    path: {
-        /**
-         * Item Id
-         */
-        item_id: string;
-    };
-    query?: never;
-    url: '/api/v1/items/{item_id}';
-};
-
-export type ItemsReadItemErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type ItemsReadItemError = ItemsReadItemErrors[keyof ItemsReadItemErrors];
-
-export type ItemsReadItemResponses = {
-    /**
-     * Successful Response
-     */
-    200: ItemPublic;
-};
-
-export type ItemsReadItemResponse = ItemsReadItemResponses[keyof ItemsReadItemResponses];
-
-export type ItemsUpdateItemData = {
-    body: ItemUpdate;
-    path: {
-        /**
-         * Item Id
-         */
-        item_id: string;
-    };
-    query?: never;
-    url: '/api/v1/items/{item_id}';
-};
-
-export type ItemsUpdateItemErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type ItemsUpdateItemError = ItemsUpdateItemErrors[keyof ItemsUpdateItemErrors];
-
-export type ItemsUpdateItemResponses = {
-    /**
-     * Successful Response
-     */
-    200: ItemPublic;
-};
-
-export type ItemsUpdateItemResponse = ItemsUpdateItemResponses[keyof ItemsUpdateItemResponses];
 
 export type AuditReadAuditEventsData = {
     body?: never;
