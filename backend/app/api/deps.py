@@ -127,12 +127,8 @@ class Authenticated:
     session_id: uuid.UUID
 
 
-async def authenticate(request: Request, token: str) -> Authenticated:
-    """The caller behind an access token: its session must be live, the user active."""
-    # Settings and pool straight off the app, not as dependencies of their own:
-    # this runs on nearly every request, and each dependency costs a resolution.
-    settings: Settings = request.app.state.settings
-    pool: Pool = request.app.state.pool
+def _claimed_session(settings: Settings, token: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The user and login session an access token names, if its signature holds."""
     try:
         claims = security.decode_token(
             token,
@@ -142,16 +138,31 @@ async def authenticate(request: Request, token: str) -> Authenticated:
         session_id = uuid.UUID(str(claims.get("sid")))
     except (security.InvalidTokenError, ValueError) as exc:
         raise unauthorized() from exc
-    user = await crud.get_session_user(
-        pool=pool, user_id=claims["sub"], session_id=session_id
-    )
+    return claims["sub"], session_id
+
+
+def _allowed(user: User | None) -> User:
+    """A caller whose session is live (else 401) and who is active (else 403)."""
     if user is None:
         raise unauthorized()
     if not user.is_active:
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user"
         )
-    return Authenticated(user=user, session_id=session_id)
+    return user
+
+
+async def authenticate(request: Request, token: str) -> Authenticated:
+    """The caller behind an access token: its session must be live, the user active."""
+    # Settings and pool straight off the app, not as dependencies of their own:
+    # this runs on nearly every request, and each dependency costs a resolution.
+    settings: Settings = request.app.state.settings
+    pool: Pool = request.app.state.pool
+    user_id, session_id = _claimed_session(settings, token)
+    user = await crud.get_session_user(
+        pool=pool, user_id=user_id, session_id=session_id
+    )
+    return Authenticated(user=_allowed(user), session_id=session_id)
 
 
 # Two dependencies over `authenticate`, rather than one on top of the other: a level
@@ -199,11 +210,23 @@ def item_not_found() -> HTTPException:
 
 
 async def get_owned_item(
-    item_id: uuid.UUID, pool: PoolDep, scope: ItemScopeDep
+    item_id: uuid.UUID, request: Request, token: TokenDep
 ) -> ItemPublic:
-    """The item, if the caller owns it or is a superuser; 404 either way otherwise."""
-    row = await crud.read_item(pool=pool, item_id=item_id, owner_id=scope)
-    if row is None:
+    """The item, if the caller owns it or is a superuser; 404 either way otherwise.
+
+    It authenticates the caller itself (rather than taking `CurrentUser`), so that
+    the session check and the item come back from one statement.
+    """
+    settings: Settings = request.app.state.settings
+    user_id, session_id = _claimed_session(settings, token)
+    user, row = await crud.get_session_user_and_item(
+        pool=request.app.state.pool,
+        user_id=user_id,
+        session_id=session_id,
+        item_id=item_id,
+    )
+    caller = _allowed(user)
+    if row is None or (row["owner_id"] != caller.id and not caller.is_superuser):
         raise item_not_found()
     return from_row(ItemPublic, row)
 
