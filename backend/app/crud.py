@@ -514,20 +514,22 @@ _USER_LIST = _list_queries(
     descending=False,
     count='SELECT count(*) AS count FROM "user"',
 )
-# Item counts are kept exact by triggers on `item` (migration 0003): no page counts rows.
+# Item counts are kept exact by triggers on `item` (`models.ItemCount`): no page
+# counts rows.
 _OWNER_ITEM_LIST = _list_queries(
     columns=_ITEM_COLUMNS,
     source="item i",
     where="i.owner_id = %(owner_id)s",
     descending=True,
-    count='SELECT item_count AS count FROM "user" WHERE id = %(owner_id)s',
+    count="SELECT coalesce(sum(count), 0) AS count FROM item_count "
+    "WHERE owner_id = %(owner_id)s",
 )
 _ALL_ITEM_LIST = _list_queries(
     columns=_ITEM_COLUMNS,
     source="item i",
     where=None,
     descending=True,
-    count="SELECT count FROM item_total WHERE id = 1",
+    count="SELECT coalesce(sum(count), 0) AS count FROM item_total",
 )
 
 

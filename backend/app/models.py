@@ -21,7 +21,17 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, String, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 from app.core.security import BCRYPT_MAX_PASSWORD_BYTES
@@ -206,9 +216,6 @@ class User(UserBase, table=True):
     )
     hashed_password: str
     created_at: datetime = timestamp_column()
-    # Kept by database triggers on `item` (see migration 0003): an owner's item count
-    # without counting rows, so the first page costs the same at any table size.
-    item_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UserPublic(UserBase):
@@ -265,13 +272,33 @@ class Item(ItemBase, table=True):
     created_at: datetime = timestamp_column()
 
 
+# Item counts, kept exact by database triggers on `item` (migrations 0003 and 0004),
+# so a list's `count` costs the same at any table size. Each count is spread over up
+# to 16 rows ("shards", one per connection's turn), so concurrent writers do not
+# queue on one row: the count is their sum.
+
+
+class ItemCount(SQLModel, table=True):
+    """Part of one owner's item count."""
+
+    __tablename__ = "item_count"
+
+    owner_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    shard: int = Field(primary_key=True, sa_type=SmallInteger)
+    count: int = Field(sa_type=BigInteger)
+
+
 class ItemTotal(SQLModel, table=True):
-    """The number of rows in `item`, one row kept by the same triggers as `user.item_count`."""
+    """Part of the number of rows in `item`; `id` is the shard."""
 
     __tablename__ = "item_total"
 
-    id: int = Field(default=1, primary_key=True)
-    count: int = Field(default=0)
+    id: int = Field(primary_key=True)
+    count: int = Field(sa_type=BigInteger)
 
 
 class ItemPublic(ItemBase):

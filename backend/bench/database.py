@@ -97,11 +97,12 @@ def _git(*args: str) -> str:
 
 
 PAGING_QUERIES = {
-    "owner's count (kept by triggers)": 'SELECT item_count FROM "user" '
-    "WHERE id = %(owner)s",
+    "owner's count (kept by triggers)": "SELECT coalesce(sum(count), 0) "
+    "FROM item_count WHERE owner_id = %(owner)s",
     "owner's first page": "SELECT * FROM item WHERE owner_id = %(owner)s "
     "ORDER BY created_at DESC, id DESC LIMIT 101",
-    "everyone's count (kept by triggers)": "SELECT count FROM item_total WHERE id = 1",
+    "everyone's count (kept by triggers)": "SELECT coalesce(sum(count), 0) "
+    "FROM item_total",
     "superuser's first page": "SELECT * FROM item ORDER BY created_at DESC, id DESC "
     "LIMIT 101",
     "superuser, deep page by cursor (what the API runs)": "SELECT * FROM item "

@@ -1,7 +1,10 @@
 """List counts come from trigger-kept counters: they must match the rows, whoever writes them."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from tests.utils.factories import API, LoggedInUser, create_item, create_user
 
@@ -71,6 +74,50 @@ def test_counts_follow_bulk_sql_and_cascades(
     assert item_count(client, bob.headers) == 25
     assert item_count(client, superuser.headers) == 40
     stored = db_connection.execute(
-        'SELECT item_count FROM "user" WHERE id = %s', (superuser.id,)
+        "SELECT sum(count) FROM item_count WHERE owner_id = %s", (superuser.id,)
     ).fetchone()
     assert stored == (15,)
+
+
+def test_counts_stay_exact_under_concurrent_writers(
+    client: TestClient,
+    superuser: LoggedInUser,
+    database_url: str,
+    db_connection: psycopg.Connection,
+) -> None:
+    """Writers on many connections land on different counter shards; the sums match."""
+    alice = create_user(client, superuser.headers)
+    bob = create_user(client, superuser.headers)
+    url = make_url(database_url).render_as_string(hide_password=False)
+
+    def write(writer: int) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            for round_ in range(20):
+                owner = alice if (writer + round_) % 2 else bob
+                connection.execute(
+                    "INSERT INTO item (id, title, owner_id, created_at) "
+                    "VALUES (gen_random_uuid(), 'concurrent', %s, now())",
+                    (owner.id,),
+                )
+            connection.execute(
+                "DELETE FROM item WHERE id IN (SELECT id FROM item "
+                "WHERE owner_id = %s LIMIT 3 FOR UPDATE SKIP LOCKED)",
+                (alice.id,),
+            )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(8)))
+
+    actual = dict(
+        db_connection.execute(
+            "SELECT owner_id, count(*) FROM item GROUP BY owner_id"
+        ).fetchall()
+    )
+    shards = db_connection.execute(
+        "SELECT count(DISTINCT shard) FROM item_count WHERE owner_id = %s", (bob.id,)
+    ).fetchone()
+    assert actual == {alice.id: 80 - 24, bob.id: 80}
+    assert item_count(client, alice.headers) == 56
+    assert item_count(client, bob.headers) == 80
+    assert item_count(client, superuser.headers) == 136
+    assert shards is not None and shards[0] > 1
