@@ -8,7 +8,7 @@ from a request directly.
 import base64
 import binascii
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,6 +18,7 @@ from pydantic import (
     AfterValidator,
     EmailStr,
     StringConstraints,
+    TypeAdapter,
     field_validator,
     model_validator,
 )
@@ -33,6 +34,7 @@ from sqlalchemy import (
     true,
 )
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict
 
 from app.core.security import BCRYPT_MAX_PASSWORD_BYTES
 
@@ -58,6 +60,33 @@ def from_row(schema: type[_Shown], row: Mapping[str, Any] | SQLModel) -> _Shown:
         values = {name: getattr(row, name) for name in schema.model_fields}
     # SQLModel types `model_construct` as returning SQLModel, not the class it is on.
     return cast(_Shown, schema.model_construct(**values))
+
+
+class PageJson:
+    """A list page (`XsPublic`: data, count, next_cursor) as JSON, straight from rows.
+
+    The same fields and encoding as the `XsPublic` schema, which the list routes
+    declare as their response model (and their tests check the bodies), but without
+    an object per row: for a page of 100 that was most of the request's time.
+    """
+
+    def __init__(self, shown: type[SQLModel]) -> None:
+        fields = {name: field.annotation for name, field in shown.model_fields.items()}
+        row = TypedDict(f"{shown.__name__}Row", fields)  # type: ignore[misc]
+
+        class Page(TypedDict):
+            data: list[row]
+            count: int
+            next_cursor: str | None
+
+        self._adapter: TypeAdapter[Any] = TypeAdapter(Page)
+
+    def dump(
+        self, *, rows: Sequence[Mapping[str, Any]], count: int, next_cursor: str | None
+    ) -> bytes:
+        return self._adapter.dump_json(
+            {"data": rows, "count": count, "next_cursor": next_cursor}
+        )
 
 
 class InvalidCursorError(ValueError):
@@ -235,6 +264,9 @@ class UsersPublic(SQLModel):
     next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
 
 
+USERS_PAGE_JSON = PageJson(UserPublic)
+
+
 # Items ---------------------------------------------------------------------------
 
 
@@ -311,6 +343,9 @@ class ItemsPublic(SQLModel):
     data: list[ItemPublic]
     count: int
     next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
+
+
+ITEMS_PAGE_JSON = PageJson(ItemPublic)
 
 
 # Sessions ------------------------------------------------------------------------

@@ -226,7 +226,8 @@ def benchmark(run: Run, args: argparse.Namespace, results: Results) -> None:
         f"superuser) and {api_items} items (POST /items/); bulk SQL: {added} users "
         "for a full users page, then items by INSERT ... SELECT generate_series up to "
         "each size (a tenth owned by the benchmark owner, the rest over size/100 bulk "
-        "owners), VACUUM ANALYZE after each size"
+        "owners), VACUUM ANALYZE and a CHECKPOINT after each size (the bulk load is "
+        "on disk before the next measurement, not flushed during it)"
     )
     run.log(f"seeded {results.setup['seeding']}")
     results.tables.append(run.endpoint_table("base"))

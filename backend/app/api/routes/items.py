@@ -1,6 +1,6 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app import crud
 from app.api.deps import (
@@ -12,6 +12,7 @@ from app.api.deps import (
     item_not_found,
 )
 from app.models import (
+    ITEMS_PAGE_JSON,
     ItemCreate,
     ItemPublic,
     ItemsPublic,
@@ -22,8 +23,8 @@ from app.models import (
 router = APIRouter(prefix="/items", tags=["items"])
 
 
-@router.get("/")
-async def read_items(pool: PoolDep, scope: ItemScopeDep, page: PageDep) -> ItemsPublic:
+@router.get("/", response_model=ItemsPublic)
+async def read_items(pool: PoolDep, scope: ItemScopeDep, page: PageDep) -> Response:
     """Items newest first: the caller's own, or everyone's for a superuser.
 
     Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
@@ -31,11 +32,10 @@ async def read_items(pool: PoolDep, scope: ItemScopeDep, page: PageDep) -> Items
     rows = await crud.list_items(
         pool=pool, owner_id=scope, skip=page.skip, limit=page.limit, after=page.after
     )
-    return ItemsPublic.model_construct(
-        data=[from_row(ItemPublic, row) for row in rows.rows],
-        count=rows.count,
-        next_cursor=rows.next_cursor,
+    body = ITEMS_PAGE_JSON.dump(
+        rows=rows.rows, count=rows.count, next_cursor=rows.next_cursor
     )
+    return Response(body, media_type="application/json")
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED)

@@ -1,7 +1,14 @@
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    HTTPException,
+    Response,
+    status,
+)
 
 from app import crud
 from app.api.deps import (
@@ -27,6 +34,7 @@ from app.mail import (
     send_email_in_background,
 )
 from app.models import (
+    USERS_PAGE_JSON,
     Message,
     UpdatePassword,
     User,
@@ -79,10 +87,10 @@ def send_verification(
     )
 
 
-@router.get("/")
+@router.get("/", response_model=UsersPublic)
 async def read_users(
     pool: PoolDep, _superuser: SuperuserDep, page: PageDep
-) -> UsersPublic:
+) -> Response:
     """List users, oldest first (superuser).
 
     Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
@@ -90,11 +98,10 @@ async def read_users(
     rows = await crud.list_users(
         pool=pool, skip=page.skip, limit=page.limit, after=page.after
     )
-    return UsersPublic.model_construct(
-        data=[from_row(UserPublic, row) for row in rows.rows],
-        count=rows.count,
-        next_cursor=rows.next_cursor,
+    body = USERS_PAGE_JSON.dump(
+        rows=rows.rows, count=rows.count, next_cursor=rows.next_cursor
     )
+    return Response(body, media_type="application/json")
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED)
