@@ -61,6 +61,27 @@ def _counter_function(name: str, delta_sql: str) -> str:
     """
 
 
+def _one_row_function(name: str, delta_sql: str, *, total: bool) -> str:
+    """Revision 0003's trigger function: one counter per owner, one for the table."""
+    total_sql = (
+        "UPDATE item_total SET count = count + "
+        f"(SELECT coalesce(sum(d.n), 0) FROM ({delta_sql}) d) "
+        "WHERE id = 1;"
+        if total
+        else ""
+    )
+    return f"""
+        CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE "user" u SET item_count = u.item_count + c.n
+            FROM ({delta_sql}) c WHERE u.id = c.owner_id;
+            {total_sql}
+            RETURN NULL;
+        END
+        $$
+    """
+
+
 def upgrade():
     op.create_table(
         "item_count",
@@ -98,54 +119,6 @@ def downgrade():
     )
     op.alter_column("item_total", "count", type_=sa.Integer())
     op.drop_table("item_count")
-    op.execute(
-        """
-        CREATE OR REPLACE FUNCTION item_counters_add() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE "user" u SET item_count = u.item_count + c.n
-            FROM (SELECT owner_id, count(*) AS n FROM changed_items GROUP BY owner_id) c
-            WHERE u.id = c.owner_id;
-            UPDATE item_total SET count = count + (SELECT count(*) FROM changed_items)
-            WHERE id = 1;
-            RETURN NULL;
-        END
-        $$
-        """
-    )
-    op.execute(
-        """
-        CREATE OR REPLACE FUNCTION item_counters_remove() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE "user" u SET item_count = u.item_count - c.n
-            FROM (SELECT owner_id, count(*) AS n FROM changed_items GROUP BY owner_id) c
-            WHERE u.id = c.owner_id;
-            UPDATE item_total SET count = count - (SELECT count(*) FROM changed_items)
-            WHERE id = 1;
-            RETURN NULL;
-        END
-        $$
-        """
-    )
-    op.execute(
-        """
-        CREATE OR REPLACE FUNCTION item_counters_move() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE "user" u SET item_count = u.item_count + c.n
-            FROM (
-                SELECT owner_id, sum(n) AS n FROM (
-                    SELECT n.owner_id, 1 AS n FROM new_items n
-                    JOIN old_items o ON o.id = n.id WHERE o.owner_id <> n.owner_id
-                    UNION ALL
-                    SELECT o.owner_id, -1 FROM old_items o
-                    JOIN new_items n ON n.id = o.id WHERE o.owner_id <> n.owner_id
-                ) moved GROUP BY owner_id
-            ) c
-            WHERE u.id = c.owner_id;
-            RETURN NULL;
-        END
-        $$
-        """
-    )
+    op.execute(_one_row_function("item_counters_add", ADDED, total=True))
+    op.execute(_one_row_function("item_counters_remove", REMOVED, total=True))
+    op.execute(_one_row_function("item_counters_move", MOVED, total=False))
