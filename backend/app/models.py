@@ -92,6 +92,9 @@ class PageJson:
 class InvalidCursorError(ValueError):
     """A page cursor that this API did not hand out."""
 
+    def __init__(self) -> None:
+        super().__init__("Invalid cursor: pass a `next_cursor` as given")
+
 
 class PagePosition(NamedTuple):
     """Where a page ends in a list ordered by (created_at, id): the next one starts
@@ -116,11 +119,9 @@ class PagePosition(NamedTuple):
             created_at, row_id = text.split("/")
             position = cls(datetime.fromisoformat(created_at), uuid.UUID(row_id))
         except (UnicodeError, binascii.Error, ValueError) as exc:
-            raise InvalidCursorError(
-                "Invalid cursor: pass a `next_cursor` as given"
-            ) from exc
+            raise InvalidCursorError() from exc
         if position.created_at.tzinfo is None:
-            raise InvalidCursorError("Invalid cursor: pass a `next_cursor` as given")
+            raise InvalidCursorError()
         return position
 
 

@@ -36,21 +36,8 @@ WORKERS = 2
 USERS_PAGE = 100
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Load benchmark: endpoints at c=32 against a bare-FastAPI ceiling, "
-        "growth with table size, worker memory and a mixed-load soak.",
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="short runs, 10k/100k only, 30 s soak"
-    )
-    parser.add_argument("--sizes", help="item table sizes, comma-separated")
-    parser.add_argument("--seconds", type=int, help="seconds per endpoint at c=32")
-    parser.add_argument("--soak-seconds", type=int, help="length of the soak")
-    parser.add_argument(
-        "--no-profile", action="store_true", help="skip the py-spy profiles"
-    )
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which app, which database server, which bcrypt cost: shared by every benchmark."""
     parser.add_argument(
         "--app-ref",
         help="benchmark the app as committed at this git ref (default: working tree)",
@@ -66,6 +53,24 @@ def parse_args() -> argparse.Namespace:
         default=int(os.environ.get("BCRYPT_ROUNDS", "12")),
         help="BCRYPT_ROUNDS for the server (default 12, the app's default)",
     )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Load benchmark: endpoints at c=32 against a bare-FastAPI ceiling, "
+        "growth with table size, worker memory and a mixed-load soak.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short runs, 10k/100k only, 30 s soak"
+    )
+    parser.add_argument("--sizes", help="item table sizes, comma-separated")
+    parser.add_argument("--seconds", type=int, help="seconds per endpoint at c=32")
+    parser.add_argument("--soak-seconds", type=int, help="length of the soak")
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip the py-spy profiles"
+    )
+    add_source_arguments(parser)
     return parser.parse_args()
 
 

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import psutil
 
-from bench.cli import machine, rate_limit_switch, server_env, wrk_version
+from bench.cli import (
+    add_source_arguments,
+    machine,
+    rate_limit_switch,
+    server_env,
+    wrk_version,
+)
 from bench.database import BACKEND_DIR, app_source, fresh_database, prestart
 from bench.load import (
     Endpoint,
@@ -110,21 +116,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--seconds", type=int, default=10, help="seconds per measurement"
     )
-    parser.add_argument(
-        "--app-ref",
-        help="benchmark the app as committed at this git ref (default: working tree)",
-    )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or None,
-        help="server for the run's database (default: DATABASE_URL, else embedded)",
-    )
-    parser.add_argument(
-        "--bcrypt-rounds",
-        type=int,
-        default=int(os.environ.get("BCRYPT_ROUNDS", "12")),
-        help="BCRYPT_ROUNDS for the servers (default 12, the app's default)",
-    )
+    add_source_arguments(parser)
     return parser.parse_args()
 
 
