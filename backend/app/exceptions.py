@@ -1,20 +1,58 @@
-"""Domain outcomes that `crud` reports and the routes turn into status codes.
+"""Domain outcomes that crud and the dependencies raise, and the status code of each.
 
 DomainError
+├── NotFoundError                 -> 404 (absent, or not the caller's to see)
+├── ForbiddenError                -> 403
+│   ├── InactiveUserError
+│   └── EmailNotVerifiedError
 ├── EmailAlreadyRegisteredError   -> 409
-├── InvalidCredentialsError       -> 401
-├── InactiveUserError             -> 403
-├── EmailNotVerifiedError         -> 403
-├── InvalidVerificationError      -> 400
-└── SessionError                  -> 401
-    └── RefreshTokenReuseError    -> 401 (and the whole session is revoked)
+├── InvalidRequestError           -> 400
+│   ├── IncorrectPasswordError
+│   └── InvalidVerificationError
+└── UnauthorizedError             -> 401 (with `WWW-Authenticate: Bearer`)
+    ├── InvalidCredentialsError
+    └── SessionError
+        └── RefreshTokenReuseError (and the whole session is revoked)
+
+Routes raise these (or let them rise from crud); `app.edge.errors` turns each into
+its answer through STATUS_CODES, in one place.
 """
 
 import uuid
 
+from fastapi import status
+
 
 class DomainError(Exception):
-    """Base of the outcomes a caller is expected to handle."""
+    """Base of the outcomes a caller is expected to handle; the message is the
+    answer's `detail`. `headers` go on the answer (a cookie to clear, say)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers: dict[str, str] = {}
+
+
+class NotFoundError(DomainError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+
+
+class ForbiddenError(DomainError):
+    def __init__(
+        self, message: str = "The user doesn't have enough privileges"
+    ) -> None:
+        super().__init__(message)
+
+
+class InactiveUserError(ForbiddenError):
+    def __init__(self) -> None:
+        super().__init__("Inactive user")
+
+
+class EmailNotVerifiedError(ForbiddenError):
+    def __init__(self) -> None:
+        # The UI keys on this exact text to offer a new verification link.
+        super().__init__("Email not verified")
 
 
 class EmailAlreadyRegisteredError(DomainError):
@@ -22,30 +60,33 @@ class EmailAlreadyRegisteredError(DomainError):
         super().__init__("A user with this email already exists")
 
 
-class InvalidCredentialsError(DomainError):
+class InvalidRequestError(DomainError):
+    """Well-formed, but not acceptable as it stands."""
+
+
+class IncorrectPasswordError(InvalidRequestError):
+    def __init__(self) -> None:
+        super().__init__("Incorrect password")
+
+
+class InvalidVerificationError(InvalidRequestError):
+    def __init__(self) -> None:
+        super().__init__("Invalid, expired or already used verification link")
+
+
+class UnauthorizedError(DomainError):
+    def __init__(self, message: str = "Could not validate credentials") -> None:
+        super().__init__(message)
+
+
+class InvalidCredentialsError(UnauthorizedError):
     def __init__(self, user_id: uuid.UUID | None = None) -> None:
         super().__init__("Incorrect email or password")
         # The account whose password was wrong, for the audit log; never shown.
         self.user_id = user_id
 
 
-class InactiveUserError(DomainError):
-    def __init__(self) -> None:
-        super().__init__("Inactive user")
-
-
-class EmailNotVerifiedError(DomainError):
-    def __init__(self) -> None:
-        # The UI keys on this exact text to offer a new verification link.
-        super().__init__("Email not verified")
-
-
-class InvalidVerificationError(DomainError):
-    def __init__(self) -> None:
-        super().__init__("Invalid, expired or already used verification link")
-
-
-class SessionError(DomainError):
+class SessionError(UnauthorizedError):
     def __init__(self, message: str = "Invalid or expired refresh token") -> None:
         super().__init__(message)
 
@@ -53,3 +94,20 @@ class SessionError(DomainError):
 class RefreshTokenReuseError(SessionError):
     def __init__(self) -> None:
         super().__init__("Refresh token was already used; the session is revoked")
+
+
+# The most specific class listed wins (looked up along each error's class hierarchy).
+STATUS_CODES: dict[type[DomainError], int] = {
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ForbiddenError: status.HTTP_403_FORBIDDEN,
+    EmailAlreadyRegisteredError: status.HTTP_409_CONFLICT,
+    InvalidRequestError: status.HTTP_400_BAD_REQUEST,
+    UnauthorizedError: status.HTTP_401_UNAUTHORIZED,
+}
+
+
+def status_code_of(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return status.HTTP_400_BAD_REQUEST

@@ -8,10 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import (
     AsyncRetrying,
     before_sleep_log,
@@ -21,7 +20,7 @@ from tenacity import (
 
 from app import crud
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import Database, libpq_url
 from app.exceptions import EmailAlreadyRegisteredError
 from app.models import UserCreate
 
@@ -32,7 +31,7 @@ MAX_TRIES = 60
 WAIT_SECONDS = 1
 
 
-async def wait_for_database(engine: AsyncEngine, *, max_tries: int = MAX_TRIES) -> None:
+async def wait_for_database(settings: Settings, *, max_tries: int = MAX_TRIES) -> None:
     """Try a query every WAIT_SECONDS; the last failure is raised after `max_tries`."""
     async for attempt in AsyncRetrying(
         stop=stop_after_attempt(max_tries),
@@ -41,8 +40,12 @@ async def wait_for_database(engine: AsyncEngine, *, max_tries: int = MAX_TRIES) 
         reraise=True,
     ):
         with attempt:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            # A connection of its own: its error says why the server is unreachable.
+            async with await psycopg.AsyncConnection.connect(
+                libpq_url(settings.DATABASE_URL or ""),
+                connect_timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            ) as connection:
+                await connection.execute("SELECT 1")
 
 
 def migrate(database_url: str) -> None:
@@ -52,46 +55,44 @@ def migrate(database_url: str) -> None:
     command.upgrade(config, "head")
 
 
-async def create_first_superuser(engine: AsyncEngine, settings: Settings) -> bool:
+async def create_first_superuser(db: Database, settings: Settings) -> bool:
     """Create the superuser from settings unless that email exists; True if created."""
-    async with create_sessionmaker(engine)() as session:
-        if await crud.get_user_by_email(
-            session=session, email=settings.FIRST_SUPERUSER
-        ):
-            return False
-        try:
-            await crud.create_user(
-                session=session,
-                user_create=UserCreate(
-                    email=settings.FIRST_SUPERUSER,
-                    password=settings.FIRST_SUPERUSER_PASSWORD,
-                    is_superuser=True,
-                    # The operator chose this address; there is no one to click a
-                    # verification link for it, and production requires one.
-                    is_verified=True,
-                    full_name="Administrator",
-                ),
-                bcrypt_rounds=settings.BCRYPT_ROUNDS,
-            )
-        except EmailAlreadyRegisteredError:
-            return False  # another prestart created it at the same moment
-        return True
+    if await crud.get_user_by_email(db=db, email=settings.FIRST_SUPERUSER):
+        return False
+    try:
+        await crud.create_user(
+            db=db,
+            user_create=UserCreate(
+                email=settings.FIRST_SUPERUSER,
+                password=settings.FIRST_SUPERUSER_PASSWORD,
+                is_superuser=True,
+                # The operator chose this address; there is no one to click a
+                # verification link for it, and production requires one.
+                is_verified=True,
+                full_name="Administrator",
+            ),
+            bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        )
+    except EmailAlreadyRegisteredError:
+        return False  # another prestart created it at the same moment
+    return True
 
 
 async def prestart(settings: Settings, *, max_tries: int = MAX_TRIES) -> None:
-    engine = create_engine(settings)
+    db = Database(settings)
     try:
         logger.info("Waiting for the database")
-        await wait_for_database(engine, max_tries=max_tries)
+        await wait_for_database(settings, max_tries=max_tries)
+        await db.open()
         logger.info("Applying migrations")
-        assert settings.DATABASE_URL is not None  # create_engine checked it
+        assert settings.DATABASE_URL is not None  # Database checked it
         await asyncio.to_thread(migrate, settings.DATABASE_URL)
-        if await create_first_superuser(engine, settings):
+        if await create_first_superuser(db, settings):
             logger.info("Created the first superuser %s", settings.FIRST_SUPERUSER)
         else:
             logger.info("The first superuser %s exists", settings.FIRST_SUPERUSER)
     finally:
-        await engine.dispose()
+        await db.close()
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from app.core.embedded_postgres import create_database, start_embedded_postgres
+from devtools.embedded_postgres import create_database, start_embedded_postgres
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 
@@ -98,11 +98,12 @@ def _git(*args: str) -> str:
 
 PAGING_QUERIES = {
     "owner's count (kept by triggers)": "SELECT coalesce(sum(count), 0) "
-    "FROM item_count WHERE owner_id = %(owner)s",
+    "FROM row_count WHERE table_name = 'item' AND scope_id = %(owner)s",
     "owner's first page": "SELECT * FROM item WHERE owner_id = %(owner)s "
     "ORDER BY created_at DESC, id DESC LIMIT 101",
     "everyone's count (kept by triggers)": "SELECT coalesce(sum(count), 0) "
-    "FROM item_total",
+    "FROM row_count WHERE table_name = 'item' "
+    "AND scope_id = '00000000-0000-0000-0000-000000000000'",
     "superuser's first page": "SELECT * FROM item ORDER BY created_at DESC, id DESC "
     "LIMIT 101",
     "superuser, deep page by cursor (what the API runs)": "SELECT * FROM item "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ruff check app tests scripts --fix
-ruff format app tests scripts
+ruff check app tests scripts devtools --fix
+ruff format app tests scripts devtools

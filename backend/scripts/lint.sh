@@ -2,5 +2,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mypy app
-ruff check app tests scripts
-ruff format --check app tests scripts
+ruff check app tests scripts devtools
+ruff format --check app tests scripts devtools

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from types import FrameType
 
-from app.core.embedded_postgres import create_database, start_embedded_postgres
+from devtools.embedded_postgres import create_database, start_embedded_postgres
 
 logger = logging.getLogger("app.serve")
 

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
-from app.core.embedded_postgres import create_database, start_embedded_postgres
 from app.core.security import hash_password
 from app.main import create_app
 from app.prestart import migrate
+from devtools.embedded_postgres import create_database, start_embedded_postgres
 from tests.utils.factories import API, LoggedInUser, login
 from tests.utils.smtp import Mailbox, start_smtp_server
 
@@ -31,8 +31,7 @@ TABLES = (
     "refresh_token",
     "user_session",
     "item",
-    "item_count",
-    "item_total",
+    "row_count",
     '"user"',
     "audit_event",
 )
@@ -120,7 +119,7 @@ def db_connection(database_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture(autouse=True)
 def clean_database(db_connection: psycopg.Connection, superuser_hash: str) -> None:
     """Every test starts with empty tables and only the first superuser."""
-    # The item counters go too: TRUNCATE fires none of the triggers that keep them.
+    # The row counters go too: TRUNCATE fires none of the triggers that keep them.
     db_connection.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
     db_connection.execute(
         'INSERT INTO "user" (id, email, hashed_password, full_name, is_active, '

@@ -5,8 +5,8 @@ from pydantic import ValidationError
 
 from app.core.config import Settings
 from app.core.db import (
+    Database,
     DatabaseNotConfiguredError,
-    create_engine,
     libpq_url,
     sqlalchemy_url,
 )
@@ -204,6 +204,6 @@ def test_the_plain_pool_url_must_be_postgresql() -> None:
         libpq_url("mysql://app:secret@db/app")
 
 
-def test_no_engine_without_a_database_url() -> None:
+def test_no_database_without_a_database_url() -> None:
     with pytest.raises(DatabaseNotConfiguredError):
-        create_engine(settings(**{**SAFE, "DATABASE_URL": None}))
+        Database(settings(**{**SAFE, "DATABASE_URL": None}))

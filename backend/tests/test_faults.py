@@ -21,10 +21,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
 
-from app.core.embedded_postgres import create_database
 from app.core.security import hash_password
 from app.main import create_app
 from app.prestart import migrate
+from devtools.embedded_postgres import create_database
 from tests.conftest import (
     FIRST_SUPERUSER,
     FIRST_SUPERUSER_PASSWORD,

@@ -144,7 +144,7 @@ def test_an_unhandled_error_is_logged_with_the_request_id(
     errors = [entry for entry in entries if entry["level"] == "ERROR"]
     assert len(errors) == 1
     error = errors[0]
-    assert error["logger"] == "app.main"
+    assert error["logger"] == "app.edge.errors"
     assert error["request_id"] == "fail-7"
     assert (
         error["message"] == "Unhandled error in GET /test-failure (request id fail-7)"

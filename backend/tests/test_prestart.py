@@ -6,7 +6,7 @@ import logging
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
+from psycopg import OperationalError
 
 from app.core.config import Settings
 from app.prestart import prestart

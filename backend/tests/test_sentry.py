@@ -166,7 +166,7 @@ def test_unhandled_error_is_a_bare_500_reported_to_sentry(
     logged = [
         record
         for record in caplog.records
-        if record.name == "app.main" and record.levelno >= logging.ERROR
+        if record.name == "app.edge.errors" and record.levelno >= logging.ERROR
     ]
     assert len(logged) == 1
     assert request_id in logged[0].getMessage()

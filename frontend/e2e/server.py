@@ -141,7 +141,7 @@ def main() -> None:
     smtp.start()
     serve_mailbox(mailbox, mail_port)
 
-    from app.core.embedded_postgres import create_database, start_embedded_postgres
+    from devtools.embedded_postgres import create_database, start_embedded_postgres
 
     server_url = os.environ.get("DATABASE_URL") or start_embedded_postgres()
     drop_databases(server_url, stale_databases(server_url))

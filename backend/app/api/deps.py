@@ -1,28 +1,34 @@
-"""Dependencies the routes declare: settings, database session, who is calling, what they own."""
+"""Dependencies the routes declare: settings, database, who is calling, what they reach."""
 
+import inspect
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Query, Request, status
+from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import crud
 from app.core import security
 from app.core.config import API_V1_STR, Settings
-from app.core.db import Pool
-from app.models import (
-    AuditContext,
+from app.core.db import Database, TableT
+from app.core.listing import (
+    ALL,
+    Cursor,
     InvalidCursorError,
-    ItemPublic,
-    PagePosition,
-    User,
-    from_row,
+    OwnRows,
+    PageRequest,
+    Scope,
 )
-from app.request_id import current_request_id
+from app.core.logging import current_request_id
+from app.exceptions import (
+    ForbiddenError,
+    InactiveUserError,
+    NotFoundError,
+    UnauthorizedError,
+)
+from app.models import AuditContext, User
 
 # Every dependency here is `async def`, even those that never await: FastAPI runs a
 # plain `def` dependency in a worker thread, and that hand-off costs far more than
@@ -37,38 +43,16 @@ async def get_app_settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
+
+async def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
 # Paging for every list endpoint: `limit` is capped so one request stays cheap.
 MAX_PAGE_SIZE = 100
-Skip = Annotated[int, Query(ge=0, le=2_147_483_647)]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_STR}/login/access-token")
-TokenDep = Annotated[str, Depends(oauth2_scheme)]
-
-
-async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_db)]
-
-
-async def get_pool(request: Request) -> Pool:
-    pool: Pool = request.app.state.pool
-    return pool
-
-
-PoolDep = Annotated[Pool, Depends(get_pool)]
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    """Which page a list request asks for: by offset, or after a cursor."""
-
-    skip: int
-    limit: int
-    after: PagePosition | None
 
 
 def invalid_query(name: str, message: str, value: object) -> RequestValidationError:
@@ -86,8 +70,8 @@ def invalid_query(name: str, message: str, value: object) -> RequestValidationEr
 
 
 async def get_page_request(
-    skip: Skip = 0,
-    limit: Limit = 100,
+    skip: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
     cursor: Annotated[
         str | None,
         Query(
@@ -98,25 +82,20 @@ async def get_page_request(
     ] = None,
 ) -> PageRequest:
     if cursor is None:
-        return PageRequest(skip=skip, limit=limit, after=None)
+        return PageRequest(limit=limit, skip=skip)
     if skip:
         raise invalid_query("skip", "Use either skip or cursor, not both", skip)
     try:
-        after = PagePosition.decode(cursor)
+        after = Cursor.decode(cursor)
     except InvalidCursorError as exc:
         raise invalid_query("cursor", str(exc), cursor) from exc
-    return PageRequest(skip=0, limit=limit, after=after)
+    return PageRequest(limit=limit, after=after)
 
 
 PageDep = Annotated[PageRequest, Depends(get_page_request)]
 
-
-def unauthorized(detail: str = "Could not validate credentials") -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_401_UNAUTHORIZED,
-        detail=detail,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_STR}/login/access-token")
+TokenDep = Annotated[str, Depends(oauth2_scheme)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,40 +106,35 @@ class Authenticated:
     session_id: uuid.UUID
 
 
-def _claimed_session(settings: Settings, token: str) -> tuple[uuid.UUID, uuid.UUID]:
+def _claimed_session(request: Request, token: str) -> tuple[uuid.UUID, uuid.UUID]:
     """The user and login session an access token names, if its signature holds."""
+    # Settings straight off the app, not as a dependency of its own: this runs on
+    # nearly every request, and each dependency costs a resolution.
+    settings: Settings = request.app.state.settings
     try:
         claims = security.decode_token(
-            token,
-            token_type=security.TokenType.ACCESS,
-            secret_key=settings.SECRET_KEY,
+            token, token_type=security.TokenType.ACCESS, secret_key=settings.SECRET_KEY
         )
         session_id = uuid.UUID(str(claims.get("sid")))
     except (security.InvalidTokenError, ValueError) as exc:
-        raise unauthorized() from exc
+        raise UnauthorizedError() from exc
     return claims["sub"], session_id
 
 
 def _allowed(user: User | None) -> User:
     """A caller whose session is live (else 401) and who is active (else 403)."""
     if user is None:
-        raise unauthorized()
+        raise UnauthorizedError()
     if not user.is_active:
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user"
-        )
+        raise InactiveUserError()
     return user
 
 
 async def authenticate(request: Request, token: str) -> Authenticated:
     """The caller behind an access token: its session must be live, the user active."""
-    # Settings and pool straight off the app, not as dependencies of their own:
-    # this runs on nearly every request, and each dependency costs a resolution.
-    settings: Settings = request.app.state.settings
-    pool: Pool = request.app.state.pool
-    user_id, session_id = _claimed_session(settings, token)
+    user_id, session_id = _claimed_session(request, token)
     user = await crud.get_session_user(
-        pool=pool, user_id=user_id, session_id=session_id
+        db=request.app.state.db, user_id=user_id, session_id=session_id
     )
     return Authenticated(user=_allowed(user), session_id=session_id)
 
@@ -186,52 +160,69 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 async def get_current_superuser(current_user: CurrentUser) -> User:
     if not current_user.is_superuser:
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN,
-            detail="The user doesn't have enough privileges",
-        )
+        raise ForbiddenError()
     return current_user
 
 
 SuperuserDep = Annotated[User, Depends(get_current_superuser)]
 
 
-async def get_item_scope(current_user: CurrentUser) -> uuid.UUID | None:
-    """Whose items the caller reaches: its own, or everyone's (None) for a superuser."""
-    return None if current_user.is_superuser else current_user.id
+def scope_of(user: User) -> Scope:
+    """The rows a user reaches in an owned table: their own, or all for a superuser."""
+    return ALL if user.is_superuser else OwnRows(user.id)
 
 
-ItemScopeDep = Annotated[uuid.UUID | None, Depends(get_item_scope)]
+async def get_scope(current_user: CurrentUser) -> Scope:
+    return scope_of(current_user)
 
 
-def item_not_found() -> HTTPException:
-    """Absent and someone else's look the same: existence must not leak."""
-    return HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="Item not found")
+ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
-async def get_owned_item(
-    item_id: uuid.UUID, request: Request, token: TokenDep
-) -> ItemPublic:
-    """The item, if the caller owns it or is a superuser; 404 either way otherwise.
+def owned(table: type[TableT]) -> Any:
+    """A dependency giving the row of `table` named by the path's `{id}` parameter,
+    if the caller owns it or is a superuser; 404 otherwise (someone else's row looks
+    absent). It authenticates the caller itself, so that the session check and the
+    row come back from one statement: `OwnedItem = Annotated[Item, owned(Item)]`."""
+    what = table.__name__
+    parameter = f"{what.lower()}_id"
 
-    It authenticates the caller itself (rather than taking `CurrentUser`), so that
-    the session check and the item come back from one statement.
-    """
-    settings: Settings = request.app.state.settings
-    user_id, session_id = _claimed_session(settings, token)
-    user, row = await crud.get_session_user_and_item(
-        pool=request.app.state.pool,
-        user_id=user_id,
-        session_id=session_id,
-        item_id=item_id,
+    async def get_owned_row(request: Request, token: TokenDep, **path: Any) -> TableT:
+        user_id, session_id = _claimed_session(request, token)
+        user, row = await crud.get_session_user_and_row(
+            db=request.app.state.db,
+            user_id=user_id,
+            session_id=session_id,
+            table=table,
+            row_id=path[parameter],
+        )
+        caller = _allowed(user)
+        if row is None or not scope_of(caller).reaches(row):
+            raise NotFoundError(what)
+        return row
+
+    # FastAPI reads the path parameter's name and type off the signature.
+    get_owned_row.__signature__ = _with_path_parameter(  # type: ignore[attr-defined]
+        get_owned_row, parameter
     )
-    caller = _allowed(user)
-    if row is None or (row["owner_id"] != caller.id and not caller.is_superuser):
-        raise item_not_found()
-    return from_row(ItemPublic, row)
+    return Depends(get_owned_row)
 
 
-OwnedItemDep = Annotated[ItemPublic, Depends(get_owned_item)]
+def _with_path_parameter(function: Any, name: str) -> inspect.Signature:
+    signature = inspect.signature(function)
+    parameters = [
+        parameter
+        for parameter in signature.parameters.values()
+        if parameter.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    parameters.append(
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[uuid.UUID, Path()],
+        )
+    )
+    return signature.replace(parameters=parameters)
 
 
 async def get_audit_context(request: Request) -> AuditContext:

@@ -1,27 +1,79 @@
-"""The database: an ORM engine and a plain connection pool, both psycopg 3 async."""
+"""The database: every statement the app sends goes through this module.
 
-from typing import Any
+Statements are SQLAlchemy Core built from the SQLModel tables (`select(Item)`,
+`insert(Item)...returning(...)`), so a column added to a table reaches every query
+with no column list typed anywhere. Each statement is compiled for PostgreSQL once
+per shape and sent by psycopg over one connection pool:
+
+- `Database` runs each statement on its own, in autocommit: one round trip, with no
+  BEGIN or COMMIT around it (most requests need exactly one statement);
+- `Database.transaction()` runs several on one connection, all or nothing.
+
+Both offer the same calls: `one`, `all`, `scalar` and `execute` for any statement,
+and `get`, `insert`, `update`, `delete` and `page` for any table (`app.core.listing`
+builds those). Plain reads come back as dicts; the table calls give instances of the
+table class, made from the row without validating it again: stored data was
+validated on its way in. Treat them as read-only snapshots and change rows with
+`update`.
+"""
+
+import uuid
+import weakref
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar, cast
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import JsonbDumper
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import ClauseElement, Executable
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.orm import configure_mappers
+from sqlmodel import SQLModel
 
+from app.core import listing
 from app.core.config import Settings
+from app.core.listing import PageRequest, PageRows, Scope
+
+Row = dict[str, Any]
+TableT = TypeVar("TableT", bound=SQLModel)
+
+_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+# A statement object is compiled the first time it is run and kept while it lives:
+# those built once (at import, or by `app.core.listing` per table) compile once; one
+# built for a single call is compiled for that call.
+_compiled: "weakref.WeakKeyDictionary[Executable, tuple[str, Row]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def compiled(statement: Executable) -> tuple[str, Row]:
+    """The statement's SQL for psycopg, and the values bound in it."""
+    found = _compiled.get(statement)
+    if found is None:
+        result = cast(ClauseElement, statement).compile(dialect=_DIALECT)
+        found = (result.string, dict(result.params))
+        _compiled[statement] = found
+    return found
+
+
+def as_table(table: type[TableT], row: Mapping[str, Any]) -> TableT:
+    """A stored row as an instance of its table class, without validating it again."""
+    return cast(TableT, table.model_construct(**row))
 
 
 class DatabaseNotConfiguredError(RuntimeError):
     """DATABASE_URL is missing: the run and test commands provide one."""
 
 
-def sqlalchemy_url(database_url: str, *, driver: str = "psycopg") -> str:
-    """Turn a libpq-style `postgresql://` URL into one naming the psycopg driver."""
+def sqlalchemy_url(database_url: str) -> str:
+    """A libpq-style `postgresql://` URL naming the psycopg driver (for Alembic)."""
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         raise ValueError("DATABASE_URL must be a PostgreSQL URL")
-    return url.set(drivername=f"postgresql+{driver}").render_as_string(
+    return url.set(drivername="postgresql+psycopg").render_as_string(
         hide_password=False
     )
 
@@ -36,53 +88,185 @@ def libpq_url(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _database_url(settings: Settings) -> str:
-    if not settings.DATABASE_URL:
-        raise DatabaseNotConfiguredError(
-            "DATABASE_URL is not set: start the app with the README's run command "
-            "(it starts an embedded PostgreSQL) or point DATABASE_URL at a server."
+class Statements:
+    """The calls shared by `Database` and `Transaction`; each subclass says how one
+    statement reaches a connection."""
+
+    async def _fetch(
+        self, statement: Executable, params: Mapping[str, Any], *, many: bool
+    ) -> list[DictRow]:
+        raise NotImplementedError
+
+    async def _run(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        raise NotImplementedError
+
+    async def one(self, statement: Executable, **params: Any) -> Row | None:
+        """The first row the statement returns, or None."""
+        rows = await self._fetch(statement, params, many=False)
+        return rows[0] if rows else None
+
+    async def all(self, statement: Executable, **params: Any) -> list[Row]:
+        return list(await self._fetch(statement, params, many=True))
+
+    async def scalar(self, statement: Executable, **params: Any) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.one(statement, **params)
+        return next(iter(row.values())) if row else None
+
+    async def execute(self, statement: Executable, **params: Any) -> int:
+        """Run a statement for its effect; the number of rows it touched."""
+        return await self._run(statement, params)
+
+    # Any table ------------------------------------------------------------------
+
+    async def find(self, table: type[TableT], **equal: Any) -> TableT | None:
+        """The first row whose columns equal these values (`find(User, email=...)`)."""
+        row = await self.one(listing.find_statement(table, tuple(equal)), **equal)
+        return as_table(table, row) if row else None
+
+    async def get(
+        self, table: type[TableT], row_id: uuid.UUID, *, scope: Scope = listing.ALL
+    ) -> TableT | None:
+        """The row with this id, if it is within `scope`."""
+        row = await self.one(
+            listing.get_statement(table, scope.column), id=row_id, **scope.params
         )
-    return settings.DATABASE_URL
+        return as_table(table, row) if row else None
+
+    async def insert(self, row: TableT) -> TableT:
+        """Store a new row (a table instance with every column set); the row as stored."""
+        values = row.model_dump()
+        statement = listing.insert_statement(type(row), tuple(values))
+        stored = await self.one(statement, **values)
+        assert stored is not None  # INSERT ... RETURNING gives its row
+        return as_table(type(row), stored)
+
+    async def update(
+        self,
+        table: type[TableT],
+        row_id: uuid.UUID,
+        changes: Mapping[str, Any],
+        *,
+        scope: Scope = listing.ALL,
+    ) -> TableT | None:
+        """Set these columns of the row, if it is within `scope`; the row as stored,
+        or None when there is no such row for this scope."""
+        if not changes:
+            return await self.get(table, row_id, scope=scope)
+        statement = listing.update_statement(table, scope.column, tuple(changes))
+        row = await self.one(statement, id=row_id, **scope.params, **changes)
+        return as_table(table, row) if row else None
+
+    async def delete(
+        self, table: type[TableT], row_id: uuid.UUID, *, scope: Scope = listing.ALL
+    ) -> bool:
+        """Delete the row if it is within `scope`; whether it was."""
+        statement = listing.delete_statement(table, scope.column)
+        return await self.one(statement, id=row_id, **scope.params) is not None
+
+    async def page(
+        self, table: type[SQLModel], request: PageRequest, **options: Any
+    ) -> PageRows:
+        """A page of the table's rows and the list's exact count (see
+        `app.core.listing.List` for the options: scope, filters, order, columns)."""
+        query = listing.List(table, request=request, **options)
+        count = await self.scalar(query.count_statement(), **query.params)
+        rows = await self.all(query.page_statement(), **query.params)
+        return query.rows(rows, count=int(count or 0))
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(
-        sqlalchemy_url(_database_url(settings)),
-        pool_size=settings.DATABASE_POOL_SIZE,
-        max_overflow=settings.DATABASE_MAX_OVERFLOW,
-        pool_timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
-        connect_args={"connect_timeout": settings.DATABASE_CONNECT_TIMEOUT_SECONDS},
-    )
+async def _fetch(
+    connection: AsyncConnection[DictRow],
+    statement: Executable,
+    params: Mapping[str, Any],
+    *,
+    many: bool,
+) -> list[DictRow]:
+    sql, bound = compiled(statement)
+    cursor = await connection.execute(sql, {**bound, **params})
+    if many:
+        return await cursor.fetchall()
+    row = await cursor.fetchone()
+    return [row] if row is not None else []
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+class Transaction(Statements):
+    """Statements on one connection inside BEGIN ... COMMIT (ROLLBACK on an error)."""
+
+    def __init__(self, connection: AsyncConnection[DictRow]) -> None:
+        self._connection = connection
+
+    async def _fetch(
+        self, statement: Executable, params: Mapping[str, Any], *, many: bool
+    ) -> list[DictRow]:
+        return await _fetch(self._connection, statement, params, many=many)
+
+    async def _run(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        sql, bound = compiled(statement)
+        cursor = await self._connection.execute(sql, {**bound, **params})
+        return cursor.rowcount
 
 
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
 
-def create_pool(settings: Settings) -> Pool:
-    """Plain connections in autocommit, for the paths every request takes.
+async def _configure(connection: AsyncConnection[DictRow]) -> None:
+    # JSON columns (the audit log's details) take dicts as they are.
+    connection.adapters.register_dumper(dict, JsonbDumper)
 
-    An ORM session costs three round trips (BEGIN, statement, COMMIT or ROLLBACK)
-    and its own bookkeeping per request; the access-token check, item reads and
-    writes, and the list pages are each one statement (or two), sent as plain SQL
-    here. Work that spans several statements stays on the ORM session. Opened by
-    the app's lifespan; connections are made on demand, up to DATABASE_POOL_SIZE.
+
+class Database(Statements):
+    """The app's connection pool; each statement runs alone, in autocommit.
+
+    Connections are made on demand, up to DATABASE_POOL_SIZE: the app starts while the
+    database is down, and answers 503 until it is back.
     """
-    kwargs: dict[str, Any] = {
-        "autocommit": True,
-        "row_factory": dict_row,
-        "connect_timeout": settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
-    }
-    return AsyncConnectionPool(
-        libpq_url(_database_url(settings)),
-        connection_class=AsyncConnection[DictRow],
-        kwargs=kwargs,
-        min_size=1,
-        max_size=settings.DATABASE_POOL_SIZE,
-        timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
-        open=False,
-        name="fast-path",
-    )
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.DATABASE_URL:
+            raise DatabaseNotConfiguredError(
+                "DATABASE_URL is not set: start the app with the README's run command "
+                "(it starts an embedded PostgreSQL) or point DATABASE_URL at a server."
+            )
+        # Table instances made from rows need their classes' attributes set up.
+        configure_mappers()
+        self.pool: Pool = AsyncConnectionPool(
+            libpq_url(settings.DATABASE_URL),
+            connection_class=AsyncConnection[DictRow],
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "connect_timeout": settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            },
+            configure=_configure,
+            min_size=1,
+            max_size=settings.DATABASE_POOL_SIZE,
+            timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            open=False,
+            name="app",
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def _fetch(
+        self, statement: Executable, params: Mapping[str, Any], *, many: bool
+    ) -> list[DictRow]:
+        async with self.pool.connection() as connection:
+            return await _fetch(connection, statement, params, many=many)
+
+    async def _run(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        sql, bound = compiled(statement)
+        async with self.pool.connection() as connection:
+            cursor = await connection.execute(sql, {**bound, **params})
+            return cursor.rowcount
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Several statements as one unit: committed together when the block ends,
+        rolled back together if it raises."""
+        async with self.pool.connection() as connection, connection.transaction():
+            yield Transaction(connection)

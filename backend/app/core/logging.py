@@ -8,11 +8,11 @@ Uvicorn's own access log is silenced in favour of that line, so that it is not d
 import json
 import logging
 import sys
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any
 
 from app.core.config import Settings
-from app.request_id import current_request_id
 
 ACCESS_LOGGER = "app.access"
 HANDLER_NAME = "app"
@@ -25,6 +25,21 @@ _RECORD_ATTRIBUTES = frozenset(
 ) | {"message", "asctime", "taskName", "request_id", "color_message"}
 
 access_logger = logging.getLogger(ACCESS_LOGGER)
+
+_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled (`X-Request-ID`), None outside one."""
+    return _request_id.get()
+
+
+def bind_request_id(request_id: str) -> Token[str | None]:
+    return _request_id.set(request_id)
+
+
+def unbind_request_id(token: Token[str | None]) -> None:
+    _request_id.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

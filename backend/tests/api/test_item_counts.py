@@ -74,7 +74,8 @@ def test_counts_follow_bulk_sql_and_cascades(
     assert item_count(client, bob.headers) == 25
     assert item_count(client, superuser.headers) == 40
     stored = db_connection.execute(
-        "SELECT sum(count) FROM item_count WHERE owner_id = %s", (superuser.id,)
+        "SELECT sum(count) FROM row_count WHERE table_name = 'item' AND scope_id = %s",
+        (superuser.id,),
     ).fetchone()
     assert stored == (15,)
 
@@ -114,7 +115,9 @@ def test_counts_stay_exact_under_concurrent_writers(
         ).fetchall()
     )
     shards = db_connection.execute(
-        "SELECT count(DISTINCT shard) FROM item_count WHERE owner_id = %s", (bob.id,)
+        "SELECT count(DISTINCT shard) FROM row_count "
+        "WHERE table_name = 'item' AND scope_id = %s",
+        (bob.id,),
     ).fetchone()
     assert actual == {alice.id: 80 - 24, bob.id: 80}
     assert item_count(client, alice.headers) == 56

@@ -461,9 +461,7 @@ def test_recovery_html_for_an_unknown_email_is_not_found(
     )
 
     assert response.status_code == 404
-    assert response.json() == {
-        "detail": "The user with this email does not exist in the system"
-    }
+    assert response.json() == {"detail": "User not found"}
 
 
 def test_recovery_html_is_for_superusers_only(

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from app.core.embedded_postgres import create_database
+from devtools.embedded_postgres import create_database
 
 
 @contextmanager

@@ -1,16 +1,7 @@
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import (
-    APIRouter,
-    BackgroundTasks,
-    Body,
-    Cookie,
-    Depends,
-    HTTPException,
-    Response,
-    status,
-)
+from fastapi import APIRouter, BackgroundTasks, Body, Cookie, Depends, Response, status
 from fastapi.responses import HTMLResponse
 
 from app import crud
@@ -18,10 +9,9 @@ from app.api.deps import (
     AuditDep,
     AuthenticatedDep,
     CurrentUser,
-    SessionDep,
+    DbDep,
     SettingsDep,
     SuperuserDep,
-    unauthorized,
 )
 from app.api.rate_limits import (
     RATE_LIMITED,
@@ -37,7 +27,10 @@ from app.exceptions import (
     EmailNotVerifiedError,
     InactiveUserError,
     InvalidCredentialsError,
+    InvalidRequestError,
+    NotFoundError,
     SessionError,
+    UnauthorizedError,
 )
 from app.mail import generate_reset_password_email, send_email_in_background
 from app.models import (
@@ -56,7 +49,6 @@ router = APIRouter(tags=["login"])
 
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = f"{API_V1_STR}/login/refresh"
-INACTIVE = HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Inactive user")
 
 
 def _issue_tokens(
@@ -94,7 +86,7 @@ def _issue_tokens(
 
 @router.post("/login/access-token", responses=RATE_LIMITED)
 async def login_access_token(
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     response: Response,
     form_data: ThrottledLoginForm,
@@ -109,7 +101,7 @@ async def login_access_token(
     """
     try:
         user = await crud.authenticate(
-            session=session,
+            db=db,
             email=form_data.username,
             password=form_data.password,
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
@@ -117,25 +109,25 @@ async def login_access_token(
         )
     except InvalidCredentialsError as exc:
         await count_failed_login(limiter, form_data.username)
-        await crud.record_audit_event(
-            session=session,
+        await crud.add_audit_event(
+            db=db,
             audit=audit,
             event_type=AuditEventType.LOGIN_FAILED,
             target_id=exc.user_id,
             details={"email": form_data.username, "reason": "invalid_credentials"},
         )
-        raise unauthorized(str(exc)) from exc
+        raise
     except (InactiveUserError, EmailNotVerifiedError) as exc:
         reason = "inactive" if isinstance(exc, InactiveUserError) else "unverified"
-        await crud.record_audit_event(
-            session=session,
+        await crud.add_audit_event(
+            db=db,
             audit=audit,
             event_type=AuditEventType.LOGIN_FAILED,
             details={"email": form_data.username, "reason": reason},
         )
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
+        raise
     user_session, refresh_token = await crud.create_session(
-        session=session,
+        db=db,
         user=user,
         lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
         audit=audit,
@@ -159,7 +151,7 @@ async def test_token(current_user: CurrentUser) -> UserPublic:
     "/login/refresh", dependencies=[Depends(throttle_refresh)], responses=RATE_LIMITED
 )
 async def refresh_access_token(
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     response: Response,
     audit: AuditDep,
@@ -172,10 +164,10 @@ async def refresh_access_token(
     """
     refresh_token = (body.refresh_token if body else None) or refresh_cookie
     if not refresh_token:
-        raise unauthorized("Missing refresh token")
+        raise UnauthorizedError("Missing refresh token")
     try:
         user, user_session, new_token = await crud.rotate_refresh_token(
-            session=session,
+            db=db,
             refresh_token=refresh_token,
             reuse_grace=timedelta(seconds=settings.REFRESH_TOKEN_REUSE_GRACE_SECONDS),
             audit=audit,
@@ -184,14 +176,8 @@ async def refresh_access_token(
         # The error answer replaces `response`: the dead cookie is cleared on it.
         cleared = Response()
         cleared.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
-        error = unauthorized(str(exc))
-        error.headers = {
-            **(error.headers or {}),
-            "set-cookie": cleared.headers["set-cookie"],
-        }
-        raise error from exc
-    except InactiveUserError as exc:
-        raise INACTIVE from exc
+        exc.headers["set-cookie"] = cleared.headers["set-cookie"]
+        raise
     return _issue_tokens(
         response=response,
         settings=settings,
@@ -203,11 +189,11 @@ async def refresh_access_token(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    session: SessionDep, authenticated: AuthenticatedDep, audit: AuditDep
+    db: DbDep, authenticated: AuthenticatedDep, audit: AuditDep
 ) -> Response:
     """End the caller's session: its refresh token and access tokens stop working."""
     await crud.revoke_session(
-        session=session,
+        db=db,
         session_id=authenticated.session_id,
         audit=audit.by(authenticated.user.id),
     )
@@ -229,12 +215,12 @@ def _password_reset_token(*, settings: Settings, user: User) -> str:
 @router.post("/password-recovery", responses=RATE_LIMITED)
 async def recover_password(
     body: ThrottledPasswordRecovery,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     background_tasks: BackgroundTasks,
 ) -> Message:
     """Email a password reset link. The answer is the same whether or not the account exists."""
-    user = await crud.get_user_by_email(session=session, email=body.email)
+    user = await crud.get_user_by_email(db=db, email=body.email)
     if user is not None and user.is_active and settings.emails_enabled:
         email_data = generate_reset_password_email(
             settings=settings,
@@ -254,12 +240,10 @@ async def recover_password(
 
 @router.post("/reset-password")
 async def reset_password(
-    body: NewPassword, session: SessionDep, settings: SettingsDep, audit: AuditDep
+    body: NewPassword, db: DbDep, settings: SettingsDep, audit: AuditDep
 ) -> Message:
     """Set a new password with the emailed token. The token works once; every session ends."""
-    invalid = HTTPException(
-        status_code=status.HTTP_400_BAD_REQUEST, detail="Invalid or expired reset token"
-    )
+    invalid = InvalidRequestError("Invalid or expired reset token")
     try:
         claims: dict[str, Any] = security.decode_token(
             body.token,
@@ -268,15 +252,15 @@ async def reset_password(
         )
     except security.InvalidTokenError as exc:
         raise invalid from exc
-    user = await crud.get_user(session=session, user_id=claims["sub"])
+    user = await crud.get_user(db=db, user_id=claims["sub"])
     if user is None or not security.fingerprints_match(
         security.password_fingerprint(user.hashed_password), claims.get("pwd")
     ):
         raise invalid
     if not user.is_active:
-        raise INACTIVE
+        raise InactiveUserError()
     await crud.set_password(
-        session=session,
+        db=db,
         db_user=user,
         new_password=body.new_password,
         bcrypt_rounds=settings.BCRYPT_ROUNDS,
@@ -289,17 +273,14 @@ async def reset_password(
 @router.post("/password-recovery-html-content", response_class=HTMLResponse)
 async def recover_password_html_content(
     body: PasswordRecovery,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     _superuser: SuperuserDep,
 ) -> HTMLResponse:
     """The password recovery email that `/password-recovery` would send (superuser)."""
-    user = await crud.get_user_by_email(session=session, email=body.email)
+    user = await crud.get_user_by_email(db=db, email=body.email)
     if user is None:
-        raise HTTPException(
-            status_code=status.HTTP_404_NOT_FOUND,
-            detail="The user with this email does not exist in the system",
-        )
+        raise NotFoundError("User")
     email_data = generate_reset_password_email(
         settings=settings,
         email_to=user.email,

@@ -1,22 +1,14 @@
 import uuid
 from datetime import timedelta
 
-from fastapi import (
-    APIRouter,
-    BackgroundTasks,
-    Depends,
-    HTTPException,
-    Response,
-    status,
-)
+from fastapi import APIRouter, BackgroundTasks, Depends, status
 
 from app import crud
 from app.api.deps import (
     AuditDep,
     CurrentUser,
+    DbDep,
     PageDep,
-    PoolDep,
-    SessionDep,
     SettingsDep,
     SuperuserDep,
 )
@@ -27,14 +19,19 @@ from app.api.rate_limits import (
 )
 from app.core import security
 from app.core.config import Settings
-from app.exceptions import EmailAlreadyRegisteredError, InvalidVerificationError
+from app.exceptions import (
+    ForbiddenError,
+    IncorrectPasswordError,
+    InvalidRequestError,
+    InvalidVerificationError,
+    NotFoundError,
+)
 from app.mail import (
     generate_new_account_email,
     generate_verification_email,
     send_email_in_background,
 )
 from app.models import (
-    USERS_PAGE_JSON,
     Message,
     UpdatePassword,
     User,
@@ -45,18 +42,9 @@ from app.models import (
     UserUpdate,
     UserUpdateMe,
     VerifyEmail,
-    from_row,
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
-
-
-def conflict(exc: EmailAlreadyRegisteredError) -> HTTPException:
-    return HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(exc))
-
-
-def forbidden(detail: str) -> HTTPException:
-    return HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=detail)
 
 
 def send_verification(
@@ -87,27 +75,19 @@ def send_verification(
     )
 
 
-@router.get("/", response_model=UsersPublic)
-async def read_users(
-    pool: PoolDep, _superuser: SuperuserDep, page: PageDep
-) -> Response:
+@router.get("/")
+async def read_users(db: DbDep, _superuser: SuperuserDep, page: PageDep) -> UsersPublic:
     """List users, oldest first (superuser).
 
     Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
     """
-    rows = await crud.list_users(
-        pool=pool, skip=page.skip, limit=page.limit, after=page.after
-    )
-    body = USERS_PAGE_JSON.dump(
-        rows=rows.rows, count=rows.count, next_cursor=rows.next_cursor
-    )
-    return Response(body, media_type="application/json")
+    return UsersPublic.of(await crud.list_users(db=db, page=page))
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED)
 async def create_user(
     user_in: UserCreate,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     background_tasks: BackgroundTasks,
     superuser: SuperuserDep,
@@ -118,15 +98,12 @@ async def create_user(
     Where verification is required, a user not created with `is_verified` also gets
     a confirmation link.
     """
-    try:
-        user = await crud.create_user(
-            session=session,
-            user_create=user_in,
-            bcrypt_rounds=settings.BCRYPT_ROUNDS,
-            audit=audit.by(superuser.id),
-        )
-    except EmailAlreadyRegisteredError as exc:
-        raise conflict(exc) from exc
+    user = await crud.create_user(
+        db=db,
+        user_create=user_in,
+        bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit.by(superuser.id),
+    )
     if settings.email_verification_required and not user.is_verified:
         send_verification(
             background_tasks=background_tasks,
@@ -149,13 +126,13 @@ async def create_user(
 @router.get("/me")
 async def read_user_me(current_user: CurrentUser) -> UserPublic:
     """The caller's own account."""
-    return from_row(UserPublic, current_user)
+    return UserPublic.model_validate(current_user)
 
 
 @router.patch("/me")
 async def update_user_me(
     user_in: UserUpdateMe,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     current_user: CurrentUser,
     background_tasks: BackgroundTasks,
@@ -173,9 +150,7 @@ async def update_user_me(
         if not await security.verify_password_async(
             user_in.current_password, current_user.hashed_password
         ):
-            raise HTTPException(
-                status_code=status.HTTP_400_BAD_REQUEST, detail="Incorrect password"
-            )
+            raise IncorrectPasswordError()
     pending = new_email is not None and settings.email_verification_required
     if pending:
         # The other fields change now; the email waits for its confirmation.
@@ -184,20 +159,17 @@ async def update_user_me(
                 exclude_unset=True, exclude={"email", "current_password"}
             )
         )
-    try:
-        user = await crud.update_user(
-            session=session,
-            db_user=current_user,
-            user_in=user_in,
-            bcrypt_rounds=settings.BCRYPT_ROUNDS,
-            audit=audit,
+    user = await crud.update_user(
+        db=db,
+        db_user=current_user,
+        user_in=user_in,
+        bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit,
+    )
+    if pending and new_email is not None:
+        user = await crud.request_email_change(
+            db=db, db_user=user, new_email=new_email, audit=audit
         )
-        if pending and new_email is not None:
-            user = await crud.request_email_change(
-                session=session, db_user=user, new_email=new_email, audit=audit
-            )
-    except EmailAlreadyRegisteredError as exc:
-        raise conflict(exc) from exc
     if pending and new_email is not None:
         send_verification(
             background_tasks=background_tasks,
@@ -212,7 +184,7 @@ async def update_user_me(
 @router.patch("/me/password")
 async def update_password_me(
     body: UpdatePassword,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     current_user: CurrentUser,
     audit: AuditDep,
@@ -221,16 +193,11 @@ async def update_password_me(
     if not await security.verify_password_async(
         body.current_password, current_user.hashed_password
     ):
-        raise HTTPException(
-            status_code=status.HTTP_400_BAD_REQUEST, detail="Incorrect password"
-        )
+        raise IncorrectPasswordError()
     if body.current_password == body.new_password:
-        raise HTTPException(
-            status_code=status.HTTP_400_BAD_REQUEST,
-            detail="New password cannot be the same as the current one",
-        )
+        raise InvalidRequestError("New password cannot be the same as the current one")
     await crud.set_password(
-        session=session,
+        db=db,
         db_user=current_user,
         new_password=body.new_password,
         bcrypt_rounds=settings.BCRYPT_ROUNDS,
@@ -240,15 +207,11 @@ async def update_password_me(
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user_me(
-    session: SessionDep, current_user: CurrentUser, audit: AuditDep
-) -> None:
+async def delete_user_me(db: DbDep, current_user: CurrentUser, audit: AuditDep) -> None:
     """Delete the caller's account and its items. Superusers cannot delete themselves."""
     if current_user.is_superuser:
-        raise forbidden("Super users are not allowed to delete themselves")
-    await crud.delete_user(
-        session=session, db_user=current_user, audit=audit.by(current_user.id)
-    )
+        raise ForbiddenError("Super users are not allowed to delete themselves")
+    await crud.delete_user(db=db, db_user=current_user, audit=audit.by(current_user.id))
 
 
 @router.post(
@@ -259,7 +222,7 @@ async def delete_user_me(
 )
 async def register_user(
     user_in: UserRegister,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     background_tasks: BackgroundTasks,
     audit: AuditDep,
@@ -270,16 +233,13 @@ async def register_user(
     for it.
     """
     if not settings.USERS_OPEN_REGISTRATION:
-        raise forbidden("Open user registration is forbidden on this server")
-    try:
-        user = await crud.create_user(
-            session=session,
-            user_create=UserCreate.model_validate(user_in),
-            bcrypt_rounds=settings.BCRYPT_ROUNDS,
-            audit=audit,
-        )
-    except EmailAlreadyRegisteredError as exc:
-        raise conflict(exc) from exc
+        raise ForbiddenError("Open user registration is forbidden on this server")
+    user = await crud.create_user(
+        db=db,
+        user_create=UserCreate.model_validate(user_in),
+        bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit,
+    )
     if settings.email_verification_required:
         send_verification(
             background_tasks=background_tasks,
@@ -292,16 +252,12 @@ async def register_user(
 
 @router.post("/verify-email")
 async def verify_email(
-    body: VerifyEmail, session: SessionDep, settings: SettingsDep, audit: AuditDep
+    body: VerifyEmail, db: DbDep, settings: SettingsDep, audit: AuditDep
 ) -> UserPublic:
     """Follow an emailed link: confirm the account's email, or switch to the new one.
 
     Each link works once; a used, expired or altered one answers 400.
     """
-    invalid = HTTPException(
-        status_code=status.HTTP_400_BAD_REQUEST,
-        detail=str(InvalidVerificationError()),
-    )
     try:
         claims = security.decode_token(
             body.token,
@@ -309,33 +265,25 @@ async def verify_email(
             secret_key=settings.SECRET_KEY,
         )
     except security.InvalidTokenError as exc:
-        raise invalid from exc
+        raise InvalidVerificationError() from exc
     email = claims.get("email")
     if not isinstance(email, str):
-        raise invalid
-    try:
-        user = await crud.confirm_email(
-            session=session,
-            user_id=claims["sub"],
-            email=email,
-            audit=audit.by(claims["sub"]),
-        )
-    except InvalidVerificationError as exc:
-        raise invalid from exc
-    except EmailAlreadyRegisteredError as exc:
-        raise conflict(exc) from exc
+        raise InvalidVerificationError()
+    user = await crud.confirm_email(
+        db=db, user_id=claims["sub"], email=email, audit=audit.by(claims["sub"])
+    )
     return UserPublic.model_validate(user)
 
 
 @router.post("/verify-email/resend", responses=RATE_LIMITED)
 async def resend_verification_email(
     body: ThrottledVerificationResend,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     background_tasks: BackgroundTasks,
 ) -> Message:
     """Email a new confirmation link. The answer is the same whether or not the account exists."""
-    user = await crud.get_user_by_email(session=session, email=body.email)
+    user = await crud.get_user_by_email(db=db, email=body.email)
     if user is not None and user.is_active and not user.is_verified:
         send_verification(
             background_tasks=background_tasks,
@@ -348,63 +296,56 @@ async def resend_verification_email(
     )
 
 
-async def _get_user_or_404(*, session: SessionDep, user_id: uuid.UUID) -> User:
-    user = await crud.get_user(session=session, user_id=user_id)
+async def _get_user_or_404(*, db: DbDep, user_id: uuid.UUID) -> User:
+    user = await crud.get_user(db=db, user_id=user_id)
     if user is None:
-        raise HTTPException(
-            status_code=status.HTTP_404_NOT_FOUND, detail="User not found"
-        )
+        raise NotFoundError("User")
     return user
 
 
 @router.get("/{user_id}")
 async def read_user_by_id(
-    user_id: uuid.UUID, session: SessionDep, current_user: CurrentUser
+    user_id: uuid.UUID, db: DbDep, current_user: CurrentUser
 ) -> UserPublic:
     """A user by id: one's own account, or any account for a superuser."""
     if user_id == current_user.id:
         return UserPublic.model_validate(current_user)
     if not current_user.is_superuser:
-        raise forbidden("The user doesn't have enough privileges")
-    return UserPublic.model_validate(
-        await _get_user_or_404(session=session, user_id=user_id)
-    )
+        raise ForbiddenError()
+    return UserPublic.model_validate(await _get_user_or_404(db=db, user_id=user_id))
 
 
 @router.patch("/{user_id}")
 async def update_user(
     user_id: uuid.UUID,
     user_in: UserUpdate,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     superuser: SuperuserDep,
     audit: AuditDep,
 ) -> UserPublic:
     """Update a user (superuser). A new password or deactivation ends its sessions."""
-    user = await _get_user_or_404(session=session, user_id=user_id)
+    user = await _get_user_or_404(db=db, user_id=user_id)
     if user.id == superuser.id and (
         user_in.is_active is False or user_in.is_superuser is False
     ):
-        raise forbidden("Super users cannot deactivate or demote themselves")
-    try:
-        user = await crud.update_user(
-            session=session,
-            db_user=user,
-            user_in=user_in,
-            bcrypt_rounds=settings.BCRYPT_ROUNDS,
-            audit=audit.by(superuser.id),
-        )
-    except EmailAlreadyRegisteredError as exc:
-        raise conflict(exc) from exc
+        raise ForbiddenError("Super users cannot deactivate or demote themselves")
+    user = await crud.update_user(
+        db=db,
+        db_user=user,
+        user_in=user_in,
+        bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit.by(superuser.id),
+    )
     return UserPublic.model_validate(user)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_user(
-    user_id: uuid.UUID, session: SessionDep, superuser: SuperuserDep, audit: AuditDep
+    user_id: uuid.UUID, db: DbDep, superuser: SuperuserDep, audit: AuditDep
 ) -> None:
     """Delete a user and its items (superuser). Super users cannot delete themselves."""
-    user = await _get_user_or_404(session=session, user_id=user_id)
+    user = await _get_user_or_404(db=db, user_id=user_id)
     if user.id == superuser.id:
-        raise forbidden("Super users are not allowed to delete themselves")
-    await crud.delete_user(session=session, db_user=user, audit=audit.by(superuser.id))
+        raise ForbiddenError("Super users are not allowed to delete themselves")
+    await crud.delete_user(db=db, db_user=user, audit=audit.by(superuser.id))

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, BackgroundTasks, HTTPException, status
 
 from app import crud
-from app.api.deps import SessionDep, SettingsDep, SuperuserDep
+from app.api.deps import DbDep, SettingsDep, SuperuserDep
 from app.mail import generate_test_email, send_email_in_background
 from app.models import Message, TestEmail
 
@@ -40,7 +40,7 @@ async def health_check() -> bool:
     "/ready/",
     responses={503: {"description": "The database is unreachable"}},
 )
-async def readiness(session: SessionDep) -> Message:
+async def readiness(db: DbDep) -> Message:
     """Readiness: the database answers a query (503 when it does not)."""
-    await crud.ping_database(session=session)
+    await crud.ping_database(db=db)
     return Message(message="ready")

@@ -1,4 +1,5 @@
-"""A PostgreSQL server from a pip-installed wheel, for when no DATABASE_URL is given.
+"""A PostgreSQL server from a pip-installed wheel, for development and tests when no
+DATABASE_URL is given (the run command, the test suites, the benchmark).
 
 Its data lives in `backend/.data/postgres` (gitignored), so it survives restarts.
 Several processes may ask for it: they share one server.
@@ -9,7 +10,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".data" / "postgres"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / ".data" / "postgres"
 
 
 def start_embedded_postgres(data_dir: Path = DEFAULT_DATA_DIR) -> str:

@@ -1,0 +1,375 @@
+"""The statements `app.core.db` runs for any table, and the list kit.
+
+- Who reaches which rows is a `Scope`: `OwnRows(owner_id)` or `ALL` (a superuser).
+- Every list is one `Page[XPublic]` (`data`, `count`, `next_cursor`) read by
+  `Database.page`: ordered by (created_at, id), paged by `skip`+`limit` or after a
+  cursor (one index seek at any depth), with an exact count.
+- Counts come from `count(*)`, or, for a table that declares it, from counters that
+  database triggers keep (`row_count`, see `app/alembic/row_counts.py`): a list's
+  count then costs the same at a thousand rows or a million.
+
+Statements are built from the table's own columns, once per shape (table, scope,
+columns set), and kept: `app.core.db` compiles each once.
+"""
+
+import base64
+import binascii
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, Self, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Column,
+    ColumnElement,
+    Executable,
+    SmallInteger,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlmodel import SQLModel
+
+# Scopes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OwnRows:
+    """The rows one user owns (the table's `owner_id`)."""
+
+    owner_id: uuid.UUID
+    column: ClassVar[str] = "owner_id"
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"scope_id": self.owner_id}
+
+    def reaches(self, row: SQLModel) -> bool:
+        return bool(getattr(row, self.column) == self.owner_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AllRows:
+    """Every row of the table: a superuser's reach."""
+
+    column: ClassVar[str | None] = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def reaches(self, _row: SQLModel) -> bool:
+        return True
+
+
+Scope = OwnRows | AllRows
+ALL = AllRows()
+
+
+def _table(table: type[SQLModel]) -> Table:
+    return table.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+def _scoped(table: Table, scope: str | None) -> list[ColumnElement[bool]]:
+    """`scope`: the column a scope narrows by (its `column`), None for all rows."""
+    if scope is None:
+        return []
+    return [table.c[scope] == bindparam("scope_id")]
+
+
+# Single rows ----------------------------------------------------------------------
+
+
+@functools.cache
+def find_statement(table: type[SQLModel], columns: tuple[str, ...]) -> Executable:
+    t = _table(table)
+    return select(t).where(*(t.c[name] == bindparam(name) for name in columns)).limit(1)
+
+
+@functools.cache
+def get_statement(table: type[SQLModel], scope: str | None) -> Executable:
+    t = _table(table)
+    return select(t).where(t.c.id == bindparam("id"), *_scoped(t, scope))
+
+
+@functools.cache
+def insert_statement(table: type[SQLModel], columns: tuple[str, ...]) -> Executable:
+    t = _table(table)
+    return insert(t).values({name: bindparam(name) for name in columns}).returning(*t.c)
+
+
+@functools.cache
+def update_statement(
+    table: type[SQLModel], scope: str | None, columns: tuple[str, ...]
+) -> Executable:
+    t = _table(table)
+    return (
+        update(t)
+        .where(t.c.id == bindparam("id"), *_scoped(t, scope))
+        .values({name: bindparam(name) for name in columns})
+        .returning(*t.c)
+    )
+
+
+@functools.cache
+def delete_statement(table: type[SQLModel], scope: str | None) -> Executable:
+    t = _table(table)
+    return (
+        delete(t).where(t.c.id == bindparam("id"), *_scoped(t, scope)).returning(t.c.id)
+    )
+
+
+# Counters -------------------------------------------------------------------------
+
+COUNTED = "counted_by"
+"""`Table.info` key: the scope column a table's row counters are kept by, e.g.
+`__table_args__ = ({"info": {COUNTED: "owner_id"}},)`. The table's migration must
+add the counting triggers (`app/alembic/row_counts.py`)."""
+
+# The whole table's count is kept under this scope id.
+WHOLE_TABLE = uuid.UUID(int=0)
+
+row_count = Table(
+    "row_count",
+    SQLModel.metadata,
+    Column("table_name", String(63), primary_key=True),
+    Column("scope_id", Uuid, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    comment="Row counts of the tables whose info names a `counted_by` column, "
+    "kept exact by triggers; a count is the sum of its shards.",
+)
+
+
+def counted_by(table: Table) -> str | None:
+    column: str | None = table.info.get(COUNTED)
+    return column
+
+
+# Pages ----------------------------------------------------------------------------
+
+
+class InvalidCursorError(ValueError):
+    """A page cursor that this API did not hand out."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid cursor: pass a `next_cursor` as given")
+
+
+class Cursor(NamedTuple):
+    """Where a page ends in a list ordered by (created_at, id): the next page starts
+    after it. Clients see it as an opaque string."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        text = f"{self.created_at.isoformat()}/{self.id}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, cursor: str) -> "Cursor":
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            text = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+            created_at, row_id = text.split("/")
+            position = cls(datetime.fromisoformat(created_at), uuid.UUID(row_id))
+        except (UnicodeError, binascii.Error, ValueError) as exc:
+            raise InvalidCursorError() from exc
+        if position.created_at.tzinfo is None:
+            raise InvalidCursorError()
+        return position
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page a list request asks for: by offset, or after a cursor."""
+
+    limit: int
+    skip: int = 0
+    after: Cursor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRows:
+    """One page of a list as rows, the list's total, and where the next page starts."""
+
+    data: list[dict[str, Any]]
+    count: int
+    next_cursor: str | None
+
+
+Filter = tuple[str, Literal["=", ">=", "<"], Any]
+_OPERATORS = {"=": "eq", ">=": "ge", "<": "lt"}
+
+
+@dataclass(frozen=True)
+class List:
+    """One list read: the rows of `table` within `scope`, narrowed by `filters`
+    (`(column, "=" | ">=" | "<", value)`; None values are left out), newest first
+    unless `oldest_first`, reading only the columns `shown` declares (so a list never
+    reads what it does not show, a password hash say)."""
+
+    table: type[SQLModel]
+    request: PageRequest
+    scope: Scope = ALL
+    filters: Sequence[Filter] = ()
+    oldest_first: bool = False
+    shown: type[BaseModel] | None = None
+    params: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        given = [
+            (name, op, value) for name, op, value in self.filters if value is not None
+        ]
+        object.__setattr__(self, "filters", tuple(given))
+        params: dict[str, Any] = {
+            **self.scope.params,
+            "skip": self.request.skip,
+            # One row more than asked for tells whether another page follows.
+            "limit": self.request.limit + 1,
+        }
+        for name, op, value in given:
+            params[_filter_param(name, op)] = value
+        if self.request.after is not None:
+            params["after_created_at"] = self.request.after.created_at
+            params["after_id"] = self.request.after.id
+        object.__setattr__(self, "params", params)
+
+    @property
+    def _shape(self) -> tuple[Any, ...]:
+        columns = tuple(self.shown.model_fields) if self.shown else None
+        filters = tuple((name, op) for name, op, _ in self.filters)
+        return (self.table, self.scope.column, filters, self.oldest_first, columns)
+
+    def count_statement(self) -> Executable:
+        return _count_statement(*self._shape[:3])
+
+    def page_statement(self) -> Executable:
+        return _page_statement(*self._shape, self.request.after is not None)
+
+    def rows(self, rows: list[dict[str, Any]], *, count: int) -> PageRows:
+        limit = self.request.limit
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = (
+            Cursor(rows[-1]["created_at"], rows[-1]["id"]).encode() if more else None
+        )
+        return PageRows(data=rows, count=count, next_cursor=next_cursor)
+
+
+def _filter_param(name: str, op: str) -> str:
+    return f"filter_{name}_{_OPERATORS[op]}"
+
+
+def _conditions(
+    t: Table, scope: str | None, filters: tuple[tuple[str, str], ...]
+) -> list[ColumnElement[bool]]:
+    conditions = _scoped(t, scope)
+    for name, op in filters:
+        value: BindParameter[Any] = bindparam(_filter_param(name, op))
+        column = t.c[name]
+        conditions.append(
+            column == value
+            if op == "="
+            else column >= value
+            if op == ">="
+            else column < value
+        )
+    return conditions
+
+
+@functools.cache
+def _count_statement(
+    table: type[SQLModel], scope: str | None, filters: tuple[tuple[str, str], ...]
+) -> Executable:
+    t = _table(table)
+    counter = counted_by(t)
+    if counter is not None and not filters and scope in (None, counter):
+        scope_id: BindParameter[Any] = (
+            bindparam("scope_id") if scope else bindparam("whole", WHOLE_TABLE)
+        )
+        return select(func.coalesce(func.sum(row_count.c.count), 0)).where(
+            row_count.c.table_name == t.name, row_count.c.scope_id == scope_id
+        )
+    return select(func.count()).select_from(t).where(*_conditions(t, scope, filters))
+
+
+@functools.cache
+def _page_statement(
+    table: type[SQLModel],
+    scope: str | None,
+    filters: tuple[tuple[str, str], ...],
+    oldest_first: bool,
+    columns: tuple[str, ...] | None,
+    after: bool,
+) -> Executable:
+    t = _table(table)
+    keys = tuple_(t.c.created_at, t.c.id)
+    conditions = _conditions(t, scope, filters)
+    if after:
+        position = tuple_(bindparam("after_created_at"), bindparam("after_id"))
+        conditions.append(keys > position if oldest_first else keys < position)
+    order = (
+        (t.c.created_at, t.c.id)
+        if oldest_first
+        else (t.c.created_at.desc(), t.c.id.desc())
+    )
+    shown = [t.c[name] for name in columns if name in t.c] if columns else list(t.c)
+    statement = select(*shown).where(*conditions).order_by(*order)
+    if not after:
+        statement = statement.offset(bindparam("skip"))
+    return statement.limit(bindparam("limit"))
+
+
+# Response schemas -----------------------------------------------------------------
+
+
+class Public(SQLModel):
+    """Base of response schemas (`XPublic`): validated as plain pydantic models.
+
+    SQLModel's own `__new__` and `__init__` serve table classes, whose rows the ORM
+    loads without `__init__`; on a response schema they only make validation call
+    back into Python for every object, which for a page of 100 rows costs several
+    times the validation itself.
+    """
+
+    __init__ = BaseModel.__init__
+
+    def __new__(cls, *_args: Any, **_kwargs: Any) -> Any:
+        return object.__new__(cls)
+
+
+ShownT = TypeVar("ShownT", bound=BaseModel)
+
+NEXT_CURSOR_DESCRIPTION = (
+    "Pass as `cursor` to read the page after this one; null on the last page."
+)
+
+
+class Page(BaseModel, Generic[ShownT]):
+    """A page of a list: its rows, the whole list's count, where the next page starts.
+
+    Each list's response schema names its row schema: `class ItemsPublic(Page[ItemPublic])`.
+    """
+
+    data: list[ShownT]
+    count: int
+    next_cursor: str | None = Field(default=None, description=NEXT_CURSOR_DESCRIPTION)
+
+    @classmethod
+    def of(cls, rows: PageRows) -> Self:
+        """The page as this schema: every row validated and shown by the row schema."""
+        return cls.model_validate(rows, from_attributes=True)

@@ -1,0 +1,52 @@
+"""The HTTP edge: everything between a request arriving and the API's routes, and
+between their answer (or failure) and the client.
+
+- `middleware`: request id, security headers, access line, body size cap;
+- `errors`: how domain outcomes, invalid input, a database outage and bugs answer;
+- `frontend`: the built admin UI, served from the API's own port.
+"""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from app.core.config import Settings
+from app.edge.errors import add_error_handlers
+from app.edge.frontend import mount_frontend
+from app.edge.middleware import (
+    REQUEST_ID_HEADER,
+    BodySizeLimitMiddleware,
+    EdgeMiddleware,
+)
+
+DEFAULT_FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+
+
+def install_edge(app: FastAPI, settings: Settings) -> None:
+    """Error handlers and middleware; call before the routes are added."""
+    add_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES
+    )
+    if settings.all_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.all_cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+        )
+    app.add_middleware(EdgeMiddleware)
+    if settings.TRUSTED_PROXIES:
+        # Outermost: everything inside sees the real client address and scheme.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=settings.TRUSTED_PROXIES
+        )
+
+
+def serve_frontend(app: FastAPI, settings: Settings) -> None:
+    """The UI's catch-all; call after the API's routes, which it must never shadow."""
+    mount_frontend(app, settings.FRONTEND_DIST or DEFAULT_FRONTEND_DIST)

@@ -1,0 +1,145 @@
+"""How failures become answers: one handler per kind, each with one meaning.
+
+- a domain outcome (`app.exceptions`): its status code from `STATUS_CODES`;
+- invalid input: FastAPI's 422, quoting the input back without secrets, and able to
+  render any input (non-finite numbers, bytes, deep nesting, huge integers);
+- the database unreachable or saturated: 503 with `Retry-After`;
+- anything else is a bug: 500, logged with the request id, saying nothing internal.
+"""
+
+import logging
+import math
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
+
+from app.core.logging import current_request_id
+from app.edge.middleware import REQUEST_ID_HEADER, security_headers
+from app.exceptions import DomainError, UnauthorizedError, status_code_of
+
+logger = logging.getLogger(__name__)
+
+
+async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = dict(exc.headers)
+    if isinstance(exc, UnauthorizedError):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(
+        status_code=status_code_of(exc), content={"detail": str(exc)}, headers=headers
+    )
+
+
+SECRET_FIELD_MARKERS = ("password", "token")
+# Deeper than this, a quoted input is cut short: the answer stays small and renderable.
+MAX_QUOTED_DEPTH = 8
+MAX_QUOTED_ITEMS = 50
+
+
+def _quotable(value: Any, depth: int = 0) -> Any:
+    """The input as JSON can carry it: non-finite numbers and integers too long to
+    print become text, undecodable bytes and lone surrogates become U+FFFD, and deep
+    or long structures are cut short."""
+    if isinstance(value, str | bytes):
+        raw = (
+            value
+            if isinstance(value, bytes)
+            else value.encode("utf-8", "surrogatepass")
+        )
+        return raw.decode("utf-8", "replace")
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, int):
+        return value if value.bit_length() <= 64 else "<integer too large>"
+    if depth >= MAX_QUOTED_DEPTH:
+        return "..."
+    if isinstance(value, dict):
+        items = list(value.items())[:MAX_QUOTED_ITEMS]
+        return {str(_quotable(k, depth + 1)): _quotable(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [_quotable(item, depth + 1) for item in value[:MAX_QUOTED_ITEMS]]
+    return _quotable(str(value), depth)
+
+
+def _shown_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One validation error as the answer shows it; a rejected password or token is
+    not echoed back (nor into logs that keep bodies)."""
+    location = error.get("loc", ())
+    names = [str(part).lower() for part in location]
+    secret = any(marker in name for name in names for marker in SECRET_FIELD_MARKERS)
+    shown: dict[str, Any] = {
+        "type": error.get("type"),
+        "loc": [_quotable(part) for part in location],
+        "msg": _quotable(error.get("msg", "")),
+    }
+    if "input" in error and not secret:
+        shown["input"] = _quotable(error["input"])
+    if error.get("ctx"):
+        shown["ctx"] = _quotable(error["ctx"])
+    return shown
+
+
+async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, whatever the input was."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": [_shown_error(error) for error in errors]},
+    )
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning(
+        "Database unavailable during %s %s: %s",
+        request.method,
+        request.url.path,
+        exc.__class__.__name__,
+    )
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "Database unavailable, please try again shortly"},
+        headers={"Retry-After": "5"},
+    )
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Connection trouble is the database being down (503); anything else is a bug."""
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return await database_unavailable(request, exc)
+    return await unhandled_error(request, exc)
+
+
+async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: log it with the request id; the body reveals nothing internal."""
+    request_id = current_request_id()
+    logger.error(
+        "Unhandled error in %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=exc,
+    )
+    # Starlette sends this answer from outside every middleware, so the headers
+    # they add to other answers (request id, security headers) are set here.
+    headers = security_headers(request.scope)
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return JSONResponse(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        content={"detail": "Internal server error", "request_id": request_id},
+        headers=headers,
+    )
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(PoolTimeout, database_unavailable)
+    app.add_exception_handler(psycopg.Error, database_error)
+    app.add_exception_handler(Exception, unhandled_error)
