@@ -10,6 +10,7 @@
 # (user postgres, no password; DEPLOY_SMOKE_SERVER_URL to use another), and uses
 # Redis on 127.0.0.1:6379 when it answers.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 TOOLS="$ROOT/.tools/deploy"

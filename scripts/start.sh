@@ -5,7 +5,9 @@
 # Node.js the API is still served.
 # Arguments go to the server launcher (--reload, --port, --host, --workers).
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=../frontend/scripts/ui.sh
 source "$ROOT/frontend/scripts/ui.sh"
 
 if have_node; then

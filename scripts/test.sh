@@ -5,7 +5,9 @@
 # Chromium against the real backend and PostgreSQL).
 # Uses DATABASE_URL's PostgreSQL server when set, an embedded one otherwise.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=../frontend/scripts/ui.sh
 source "$ROOT/frontend/scripts/ui.sh"
 
 # The balancer tests (backend/tests/test_balancer.py) put Debian's nginx in front of
@@ -45,7 +47,7 @@ echo "== Frontend: unit tests (vitest)"
 npm run --silent test
 echo "== Frontend: build"
 npm run --silent build
-echo "$(ui_sources_hash)" >"$FRONTEND/.build-stamp"
+ui_sources_hash >"$FRONTEND/.build-stamp"
 echo "== Frontend: browser tests (Playwright)"
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then
