@@ -161,6 +161,10 @@ def build_message(
     message.add_alternative(
         email_data.html_content, subtype="html", cte="quoted-printable"
     )
+    # Chosen here rather than when the message is written out, where the email
+    # package would draw it from the global `random`: the message is finished, and
+    # serializing it twice gives the same bytes.
+    message.set_boundary(f"alternative-{uuid.uuid4().hex}")
     return message
 
 
