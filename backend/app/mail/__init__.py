@@ -33,6 +33,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 @dataclass(frozen=True, slots=True)
 class EmailData:
+    """What one email says: its subject, and the same content as HTML and as text."""
+
     subject: str
     html_content: str
     text_content: str
