@@ -1,7 +1,9 @@
 """SpamAssassin's verdict on a message, from its local rules only (Debian's `spamassassin`).
 
-No network tests (`--local`), no Bayes database, no user preferences, and a home of
-its own, so the verdict depends on the message and the installed rules alone.
+No network tests (`--local`), no Bayes database, no user preferences, and a HOME of
+its own for user state, so the verdict depends on the message and the installed rules
+alone. (SpamAssassin still makes an empty `.spamassassin` folder in the account's home
+from the password database, for its global state: it does so on every run.)
 `scripts/test.sh` and `.ci/run` install the package; a missing one fails the test.
 """
 
