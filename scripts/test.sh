@@ -10,15 +10,22 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=../frontend/scripts/ui.sh
 source "$ROOT/frontend/scripts/ui.sh"
 
-# The balancer tests (backend/tests/test_balancer.py) put Debian's nginx in front of
-# two backend instances: installed here when missing, if we may.
-if [ ! -x /usr/sbin/nginx ]; then
+# Debian packages the backend tests drive: nginx in front of two backend instances
+# (backend/tests/test_balancer.py), SpamAssassin scoring every email
+# (backend/tests/api/test_email_messages.py) and openssl making a certificate for the
+# SMTP TLS tests (backend/tests/test_smtp_connection.py). Installed here when missing,
+# if we may.
+missing=()
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/bin/spamassassin ] || missing+=(spamassassin)
+[ -x /usr/bin/openssl ] || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "nginx was not found: installing Debian's nginx for the balancer tests"
+    echo "Not found: ${missing[*]}. Installing Debian's packages for the backend tests"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "nginx was not found at /usr/sbin/nginx: install Debian's 'nginx' package (apt-get install nginx) for the balancer tests." >&2
+    echo "Not found: ${missing[*]}. Install Debian's packages (apt-get install ${missing[*]}) for the backend tests." >&2
     exit 1
   fi
 fi

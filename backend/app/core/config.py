@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     SMTP_TIMEOUT_SECONDS: int = Field(default=10, ge=1)
     EMAILS_FROM_EMAIL: EmailStr | None = None
     EMAILS_FROM_NAME: str | None = None
+    # Where replies go; without it, no Reply-To header (replies go to the sender).
+    EMAILS_REPLY_TO: EmailStr | None = None
 
     SENTRY_DSN: HttpUrl | None = None
     SENTRY_TRACES_SAMPLE_RATE: float = Field(default=0.0, ge=0.0, le=1.0)

@@ -92,7 +92,7 @@ def test_signup_sends_a_link_and_login_waits_for_it(
     email, password, body = sign_up(client)
     assert body["is_verified"] is False
     token = emailed_token(mailbox, email)
-    assert mailbox.only()["Subject"] == "Test Project - Confirm your email"
+    assert mailbox.only()["Subject"] == "Confirm your email"
 
     assert login_response(client, email, password) == {"status": 403, **NOT_VERIFIED}
     # A wrong password still says only that: nothing about verification.
@@ -198,8 +198,8 @@ def test_superuser_creates_verified_or_unverified_users(
     assert response.json()["is_verified"] is False
     subjects = sorted(message["Subject"] for message in mailbox.messages)
     assert subjects == [
-        "Test Project - Confirm your email",
-        f"Test Project - New account for {email}",
+        "Confirm your email",
+        "Your new account",
     ]
     assert login_response(client, email, password) == {"status": 403, **NOT_VERIFIED}
 
@@ -243,7 +243,7 @@ def test_email_change_needs_the_password_and_a_confirmation(
     assert (body["email"], body["pending_email"]) == (user.email, new_email)
     assert body["full_name"] == "Renamed"
     token = emailed_token(mailbox, new_email)
-    assert mailbox.only()["Subject"] == "Test Project - Confirm your new email"
+    assert mailbox.only()["Subject"] == "Confirm your new email"
     # Until confirmed, the old address is the account's.
     assert login(client, user.email, user.password).id == user.id
 

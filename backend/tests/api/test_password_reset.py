@@ -103,7 +103,7 @@ def test_recovery_answers_alike_and_emails_only_a_registered_address(
     assert unknown.json() == known.json() == RECOVERY_ANSWER
     message = mailbox.only()
     assert message["To"] == user.email
-    assert message["Subject"] == f"Test Project - Password recovery for {user.email}"
+    assert message["Subject"] == "Reset your password"
     body = Mailbox.html(message)
     assert user.email in body
     assert "expires in 1 hour." in body

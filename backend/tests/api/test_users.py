@@ -164,7 +164,7 @@ def test_create_user(
     assert login(client, email, password).id == uuid.UUID(body["id"])
     message = mailbox.only()
     assert message["To"] == email
-    assert message["Subject"] == f"Test Project - New account for {email}"
+    assert message["Subject"] == "Your new account"
     assert email in Mailbox.html(message)
 
 
@@ -249,7 +249,7 @@ def test_create_user_succeeds_when_smtp_is_down(
 
     assert response.status_code == 201
     assert [r.getMessage() for r in caplog.records if r.name == "app.mail"] == [
-        f"Could not send email 'Test Project - New account for {email}' to {email}"
+        f"Could not send email 'Your new account' to {email}"
     ]
 
 

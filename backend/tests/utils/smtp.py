@@ -15,6 +15,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 @dataclass
 class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
+    # Each message as it came over the wire, in the same order.
+    raw: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
@@ -27,11 +29,13 @@ class Mailbox:
         assert isinstance(message, EmailMessage)
         with self.lock:
             self.messages.append(message)
+            self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
 
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+            self.raw.clear()
 
     def only(self) -> EmailMessage:
         """The one message received; fails when there is none or several."""
@@ -39,13 +43,29 @@ class Mailbox:
             assert len(self.messages) == 1, [m["Subject"] for m in self.messages]
             return self.messages[0]
 
+    def only_raw(self) -> bytes:
+        """The one message received, as it came over the wire."""
+        self.only()
+        with self.lock:
+            return self.raw[0]
+
     @staticmethod
     def html(message: EmailMessage) -> str:
-        body = message.get_body(preferencelist=("html",))
+        return Mailbox._body(message, "html")
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        return Mailbox._body(message, "plain")
+
+    @staticmethod
+    def _body(message: EmailMessage, subtype: str) -> str:
+        body = message.get_body(preferencelist=(subtype,))
         assert body is not None
+        assert body.get_content_subtype() == subtype
         content: Any = body.get_content()
         assert isinstance(content, str)
-        return content
+        # SMTP carries lines ending in CRLF; the sender wrote them with LF.
+        return content.replace("\r\n", "\n")
 
 
 def free_port() -> int:
