@@ -1,16 +1,25 @@
 import { expect, type Locator, type Page, test } from "@playwright/test"
-import { ADMIN } from "./config"
-import { apiToken, createUser, logIn, uniqueEmail } from "./helpers"
+import { ADMIN, VERIFYING_BASE_URL } from "./config"
+import { apiToken, createUser, listRequest, logIn, uniqueEmail } from "./helpers"
 
 /** The user's row, on whichever page of the (oldest first) table it is. */
 async function userRow(page: Page, email: string): Promise<Locator> {
   const row = page.getByRole("row").filter({ hasText: email })
-  for (let attempt = 0; attempt < 20; attempt += 1) {
+  const loaded = async () => {
     await expect(page.getByText(/Showing/)).toBeVisible()
+    await expect(page.locator('[aria-busy="true"]')).toHaveCount(0)
+  }
+  await loaded()
+  if ((await row.count()) > 0) return row
+  // From the first page on, as a person would look for it.
+  await page.goto("/admin")
+  for (let number = 2; number <= 30; number += 1) {
+    await loaded()
     if ((await row.count()) > 0) return row
-    const previous = page.getByRole("link", { name: "Previous page" })
-    if ((await previous.count()) === 0) break
-    await previous.click()
+    const next = page.getByRole("link", { name: "Next page" })
+    if ((await next.count()) === 0) break
+    await next.click()
+    await expect(page).toHaveURL(new RegExp(`page=${number}(&|$)`))
   }
   await expect(row).toBeVisible()
   return row
@@ -152,4 +161,51 @@ test("admin: a refusal from the server (403) says so and keeps the user logged i
   await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
   await page.getByRole("link", { name: "Back to the dashboard" }).click()
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Dana Demoted")
+})
+
+test.describe("on the second server", () => {
+  // Its users list is not shared with the tests above, and none of its tests deletes users.
+  test.use({ baseURL: VERIFYING_BASE_URL })
+
+  test("admin: a long users list pages by cursor past page 20", async ({ page, request }) => {
+    const headers = { Authorization: `Bearer ${await apiToken(request, ADMIN)}` }
+    const usersPage = async (params: Record<string, string | number>) =>
+      (await (await request.get("/api/v1/users/", { headers, params })).json()) as {
+        data: { email: string }[]
+        count: number
+      }
+    const { count } = await usersPage({ limit: 1 })
+    for (let n = count; n < 225; n += 1) await createUser(request, { prefix: "crowd" })
+    /** Page `number` as the API lists it by skip (oldest first: later users go after it). */
+    const emailsOn = async (number: number) =>
+      (await usersPage({ skip: (number - 1) * 10, limit: 10 })).data.map((user) => user.email)
+    const rows = page.getByRole("table").getByRole("row")
+    const expectPage = async (number: number) => {
+      await expect(
+        page.getByText(new RegExp(`Showing\\s*${number * 10 - 9}–${number * 10}\\s`)),
+      ).toBeVisible()
+      const emails = await emailsOn(number)
+      await expect(rows).toHaveCount(emails.length + 1)
+      for (const [index, email] of emails.entries())
+        await expect(rows.nth(index + 1)).toContainText(email)
+    }
+    const users = "/api/v1/users/"
+    const next = () => page.getByRole("link", { name: "Next page" }).click()
+    const previous = () => page.getByRole("link", { name: "Previous page" }).click()
+
+    await logIn(page, ADMIN)
+    await page.goto("/admin?page=20")
+    await expectPage(20)
+    expect(Object.keys(await listRequest(page, users, next)).sort()).toEqual(["cursor", "limit"])
+    await expectPage(21)
+    expect(Object.keys(await listRequest(page, users, next)).sort()).toEqual(["cursor", "limit"])
+    await expectPage(22)
+    expect(Object.keys(await listRequest(page, users, previous)).sort()).toEqual([
+      "cursor",
+      "limit",
+    ])
+    await expectPage(21)
+    expect(await listRequest(page, users, previous)).toEqual({ skip: "190", limit: "10" })
+    await expectPage(20)
+  })
 })

@@ -65,6 +65,15 @@ export async function logOut(page: Page) {
   await expect(page).toHaveURL(/\/login/)
 }
 
+/** The query of the next GET request to the list at `path` that `action` makes the page send. */
+export async function listRequest(page: Page, path: string, action: () => Promise<unknown>) {
+  const request = page.waitForRequest(
+    (sent) => new URL(sent.url()).pathname === path && sent.method() === "GET",
+  )
+  await action()
+  return Object.fromEntries(new URL((await request).url()).searchParams)
+}
+
 export interface Mail {
   to: string
   subject: string

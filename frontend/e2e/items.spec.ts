@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test"
-import { apiToken, createUser, logIn } from "./helpers"
+import { apiToken, createUser, listRequest, logIn } from "./helpers"
 
 test("items: add one, see it, edit it, delete it", async ({ page, request }) => {
   const user = await createUser(request, { prefix: "items" })
@@ -74,4 +74,113 @@ test("items: pagination reaches row 101 and beyond", async ({ page, request }) =
   await expect(rows.nth(1)).toContainText("Item 005")
   await expect(rows.nth(5)).toContainText("Item 001")
   await expect(page.getByRole("button", { name: "Next page" })).toBeDisabled()
+})
+
+test("items: a long list pages by cursor past page 20, forward and back", async ({
+  page,
+  request,
+  context,
+}) => {
+  const user = await createUser(request, { prefix: "long-list" })
+  const token = await apiToken(request, user)
+  const headers = { Authorization: `Bearer ${token}` }
+  const ids: string[] = []
+  for (let n = 1; n <= 235; n += 1) {
+    const response = await request.post("/api/v1/items/", {
+      headers,
+      data: { title: `Item ${String(n).padStart(3, "0")}` },
+    })
+    expect(response.status()).toBe(201)
+    ids.push(((await response.json()) as { id: string }).id)
+  }
+  const rows = page.getByRole("table").getByRole("row")
+  const pagination = page.getByRole("navigation", { name: "Pagination" })
+  /** Page `number` of 24 shows items 235 - 10 * (number - 1) down, newest first. */
+  const expectPage = async (number: number) => {
+    const first = 235 - 10 * (number - 1)
+    const last = Math.max(1, first - 9)
+    await expect(
+      page.getByText(new RegExp(`Showing\\s*${236 - first}–${236 - last}\\s*of\\s*235`)),
+    ).toBeVisible()
+    await expect(rows).toHaveCount(first - last + 2)
+    await expect(rows.nth(1)).toContainText(`Item ${String(first).padStart(3, "0")}`)
+    await expect(rows.last()).toContainText(`Item ${String(last).padStart(3, "0")}`)
+    await expect(pagination.getByRole("link", { name: `Page ${number}` })).toHaveAttribute(
+      "aria-current",
+      "page",
+    )
+  }
+
+  await logIn(page, user)
+  // Pages up to 20 are linked by number and read with skip; the last one is not linked.
+  await page.goto("/items?page=19")
+  await expectPage(19)
+  await expect(pagination.getByRole("link", { name: "Page 24" })).toHaveCount(0)
+  expect(
+    await listRequest(page, "/api/v1/items/", () =>
+      pagination.getByRole("link", { name: "Page 20" }).click(),
+    ),
+  ).toEqual({ skip: "190", limit: "10" })
+  await expectPage(20)
+
+  // Past page 20, Next follows the cursor the page before handed out.
+  for (const number of [21, 22, 23, 24]) {
+    const query = await listRequest(page, "/api/v1/items/", () =>
+      pagination.getByRole("link", { name: "Next page" }).click(),
+    )
+    expect(Object.keys(query).sort()).toEqual(["cursor", "limit"])
+    await expectPage(number)
+    await expect(page).toHaveURL(new RegExp(`page=${number}&cursor=${query.cursor}`))
+  }
+  await expect(pagination.getByRole("button", { name: "Next page" })).toBeDisabled()
+
+  // Previous goes back by cursor too, also after a reload.
+  const previous = () => pagination.getByRole("link", { name: "Previous page" }).click()
+  expect(Object.keys(await listRequest(page, "/api/v1/items/", previous))).toEqual([
+    "cursor",
+    "limit",
+  ])
+  await expectPage(23)
+  expect(Object.keys(await listRequest(page, "/api/v1/items/", previous))).toEqual([
+    "cursor",
+    "limit",
+  ])
+  await expectPage(22)
+  await page.reload()
+  await expectPage(22)
+  const sharedUrl = page.url()
+  expect(Object.keys(await listRequest(page, "/api/v1/items/", previous))).toEqual([
+    "cursor",
+    "limit",
+  ])
+  await expectPage(21)
+  expect(await listRequest(page, "/api/v1/items/", previous)).toEqual({ skip: "190", limit: "10" })
+  await expectPage(20)
+
+  // A shared link opens the same page; without the way there, Previous is off and page 1
+  // is one click away.
+  const other = await context.newPage()
+  await other.goto(sharedUrl)
+  await expect(other.getByRole("table").getByRole("row").nth(1)).toContainText("Item 025")
+  const otherPagination = other.getByRole("navigation", { name: "Pagination" })
+  await expect(otherPagination.getByRole("button", { name: "Previous page" })).toBeDisabled()
+  await otherPagination.getByRole("link", { name: "Page 1" }).click()
+  await expect(other.getByRole("table").getByRole("row").nth(1)).toContainText("Item 235")
+  await other.close()
+
+  // The last page emptied meanwhile: its link leads to the page before, now the last.
+  await page.goto(sharedUrl)
+  await expectPage(22)
+  await pagination.getByRole("link", { name: "Next page" }).click()
+  await expectPage(23)
+  await pagination.getByRole("link", { name: "Next page" }).click()
+  await expectPage(24)
+  for (const id of ids.slice(0, 5)) {
+    expect((await request.delete(`/api/v1/items/${id}`, { headers })).status()).toBe(204)
+  }
+  await page.reload()
+  await expect(page.getByText(/Showing\s*221–230\s*of\s*230/)).toBeVisible()
+  await expect(page).toHaveURL(/page=23&cursor=/)
+  await expect(rows.last()).toContainText("Item 006")
+  await expect(pagination.getByRole("button", { name: "Next page" })).toBeDisabled()
 })

@@ -2,11 +2,12 @@ import { Link } from "@tanstack/react-router"
 import { buttonClasses } from "@/components/ui/button"
 import { usePageTitle } from "@/hooks/use-page-title"
 import { Brand } from "./brand"
+import { PageMain } from "./layout/page-main"
 
 export function NotFound() {
   usePageTitle("Page not found")
   return (
-    <main className="flex min-h-dvh flex-col items-center justify-center px-6 py-16 text-center">
+    <PageMain className="flex min-h-dvh flex-col items-center justify-center px-6 py-16 text-center">
       <Brand />
       <p className="mt-10 text-sm font-semibold text-indigo-600 dark:text-indigo-400">404</p>
       <h1 className="mt-2 text-3xl font-semibold tracking-tight text-zinc-900 sm:text-4xl dark:text-white">
@@ -18,6 +19,6 @@ export function NotFound() {
       <Link to="/" className={buttonClasses("primary", "md", "mt-8")}>
         Back to the dashboard
       </Link>
-    </main>
+    </PageMain>
   )
 }

@@ -7,8 +7,7 @@ import {
   usersReadUsers,
 } from "@/client/sdk.gen"
 import type { AuditEventType } from "@/client/types.gen"
-
-export const PAGE_SIZE = 10
+import type { PagePosition } from "./paging"
 
 export const currentUserQuery = queryOptions({
   queryKey: ["currentUser"],
@@ -16,42 +15,27 @@ export const currentUserQuery = queryOptions({
   staleTime: 60_000,
 })
 
-export const itemsQuery = (page: number) =>
+export const itemsQuery = (position: PagePosition) =>
   queryOptions({
-    queryKey: ["items", { page }],
-    queryFn: async () =>
-      (
-        await itemsReadItems({
-          query: { skip: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
-          throwOnError: true,
-        })
-      ).data,
+    queryKey: ["items", position],
+    queryFn: async () => (await itemsReadItems({ query: position, throwOnError: true })).data,
   })
 
-export const usersQuery = (page: number) =>
+export const usersQuery = (position: PagePosition) =>
   queryOptions({
-    queryKey: ["users", { page }],
-    queryFn: async () =>
-      (
-        await usersReadUsers({
-          query: { skip: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
-          throwOnError: true,
-        })
-      ).data,
+    queryKey: ["users", position],
+    queryFn: async () => (await usersReadUsers({ query: position, throwOnError: true })).data,
   })
 
-export const auditEventsQuery = (page: number, eventType?: AuditEventType) =>
+export const auditEventsQuery = (position: PagePosition, eventType?: AuditEventType) =>
   queryOptions({
-    queryKey: ["audit-events", { page, eventType }],
+    queryKey: ["audit-events", { eventType }, position],
     queryFn: async () =>
       (
         await auditReadAuditEvents({
-          query: { skip: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE, event_type: eventType },
+          // A cursor reaches this only once the endpoint hands out `next_cursor`.
+          query: { ...position, event_type: eventType },
           throwOnError: true,
         })
       ).data,
   })
-
-export function pageCount(count: number): number {
-  return Math.max(1, Math.ceil(count / PAGE_SIZE))
-}

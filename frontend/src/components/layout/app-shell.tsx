@@ -17,6 +17,7 @@ import { Menu } from "@/components/ui/menu"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { useLogout } from "@/hooks/use-logout"
 import { cn } from "@/lib/utils"
+import { ShellContent } from "./page-main"
 import { UserAvatar } from "./user-avatar"
 
 const NAV = [
@@ -73,7 +74,8 @@ function SidebarUser() {
       side="top"
       align="start"
       items={items}
-      triggerClassName="flex w-full items-center gap-3 rounded-lg p-2 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
+      triggerHasText
+      triggerClassName="group flex w-full items-center gap-3 rounded-lg p-2 text-left hover:bg-zinc-100 dark:hover:bg-zinc-800"
       trigger={
         <>
           <UserAvatar name={user.full_name} email={user.email} />
@@ -81,7 +83,7 @@ function SidebarUser() {
             <span className="block truncate text-sm font-medium text-zinc-900 dark:text-white">
               {user.full_name || user.email}
             </span>
-            <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">
+            <span className="block truncate text-xs text-zinc-500 group-hover:text-zinc-600 dark:text-zinc-400 dark:group-hover:text-zinc-300">
               {user.full_name ? user.email : user.is_superuser ? "Superuser" : "User"}
             </span>
           </span>
@@ -102,7 +104,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const menuItems = useUserMenuItems()
 
   return (
-    <div className="min-h-dvh">
+    <div className="min-h-dvh lg:flex">
       <a
         href="#main"
         className="sr-only z-50 rounded-lg bg-white px-4 py-2 text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-3 focus:left-3 dark:bg-zinc-900"
@@ -110,28 +112,30 @@ export function AppShell({ children }: { children: ReactNode }) {
         Skip to content
       </a>
 
-      {/* Desktop: a fixed sidebar. */}
-      <aside className="fixed inset-y-0 left-0 hidden w-64 flex-col border-r border-zinc-200 bg-white lg:flex dark:border-zinc-800 dark:bg-zinc-900">
-        <div className="flex h-16 items-center px-5">
-          <Link
-            to="/"
-            className="rounded-lg focus-visible:outline-2 focus-visible:outline-indigo-500"
-          >
-            <Brand />
-          </Link>
-        </div>
-        <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4">
-          <NavLinks />
-        </nav>
-        <div className="border-t border-zinc-200 p-3 dark:border-zinc-800">
-          {user.is_superuser && (
-            <div className="px-2 pb-2">
-              <Badge tone="indigo">Superuser</Badge>
-            </div>
-          )}
-          <SidebarUser />
-        </div>
-      </aside>
+      {/* Desktop: a sidebar column as tall as the page, its contents pinned to the window. */}
+      <div className="hidden w-64 shrink-0 border-r border-zinc-200 bg-white lg:block dark:border-zinc-800 dark:bg-zinc-900">
+        <aside className="sticky top-0 flex h-dvh flex-col">
+          <div className="flex h-16 items-center px-5">
+            <Link
+              to="/"
+              className="rounded-lg focus-visible:outline-2 focus-visible:outline-indigo-500"
+            >
+              <Brand />
+            </Link>
+          </div>
+          <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4">
+            <NavLinks />
+          </nav>
+          <div className="border-t border-zinc-200 p-3 dark:border-zinc-800">
+            {user.is_superuser && (
+              <div className="px-2 pb-2">
+                <Badge tone="indigo">Superuser</Badge>
+              </div>
+            )}
+            <SidebarUser />
+          </div>
+        </aside>
+      </div>
 
       {/* Phone and tablet: a top bar with a drawer. */}
       <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b border-zinc-200 bg-white/90 px-3 backdrop-blur lg:hidden dark:border-zinc-800 dark:bg-zinc-900/90">
@@ -154,7 +158,8 @@ export function AppShell({ children }: { children: ReactNode }) {
           label="Account menu"
           items={menuItems}
           triggerClassName="rounded-full"
-          trigger={<UserAvatar name={user.full_name} email={user.email} />}
+          trigger={<UserAvatar name={user.full_name} email={user.email} decorative={false} />}
+          triggerHasText
         />
       </header>
       <Dialog
@@ -176,9 +181,9 @@ export function AppShell({ children }: { children: ReactNode }) {
         </div>
       </Dialog>
 
-      <div className="lg:pl-64">
+      <div className="min-w-0 flex-1">
         <main id="main" className={cn("mx-auto max-w-6xl px-4 py-8 sm:px-6 lg:px-10 lg:py-10")}>
-          {children}
+          <ShellContent>{children}</ShellContent>
         </main>
       </div>
     </div>

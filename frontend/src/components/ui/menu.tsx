@@ -20,10 +20,15 @@ export interface MenuItem {
 }
 
 export interface MenuProps {
-  /** The trigger's accessible name. */
+  /** The trigger's accessible name (after the trigger's own text, when it has some). */
   label: string
   /** What the trigger shows (an icon, an avatar); `label` is used when absent. */
   trigger?: ReactNode
+  /**
+   * The trigger shows text (a name): its accessible name is that text followed by
+   * `label`, so it starts with what people see and voice control can say it.
+   */
+  triggerHasText?: boolean
   items: MenuItem[]
   align?: "start" | "end"
   /** Open upwards (a menu at the bottom of the sidebar). */
@@ -46,6 +51,7 @@ interface Position {
 export function Menu({
   label,
   trigger,
+  triggerHasText = false,
   items,
   align = "end",
   side = "bottom",
@@ -159,7 +165,7 @@ export function Menu({
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
-        aria-label={trigger ? label : undefined}
+        aria-label={trigger && !triggerHasText ? label : undefined}
         onClick={() => (open ? close(false) : openAt("first"))}
         onKeyDown={onButtonKeyDown}
         className={cn(
@@ -168,6 +174,7 @@ export function Menu({
         )}
       >
         {trigger ?? label}
+        {trigger && triggerHasText && <span className="sr-only">{label}</span>}
       </button>
       {open && (
         <div

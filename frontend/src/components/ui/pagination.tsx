@@ -1,37 +1,47 @@
 import { Link } from "@tanstack/react-router"
 import { ChevronLeft, ChevronRight } from "lucide-react"
-import { cn, pageWindow } from "@/lib/utils"
+import type { ReactNode } from "react"
+import type { ListSearch, Pager } from "@/lib/paging"
+import { cn } from "@/lib/utils"
 
 export interface PaginationProps {
   page: number
-  pageCount: number
   total: number
-  pageSize: number
-  /** The route whose `page` search parameter the links change. */
-  to: "/items" | "/admin" | "/activity"
+  /** The rows shown, counted from 1. */
+  range: { first: number; last: number }
+  pager: Pager
   noun: string
 }
 
 const linkClasses =
   "inline-flex h-9 min-w-9 items-center justify-center rounded-lg px-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-indigo-500"
 
-export function Pagination({ page, pageCount, total, pageSize, to, noun }: PaginationProps) {
-  const first = total === 0 ? 0 : (page - 1) * pageSize + 1
-  const last = Math.min(total, page * pageSize)
+/** The current page's search parameters with another page's: links stay on this route. */
+function withPage(target: ListSearch) {
+  return (previous: Record<string, unknown>) => ({
+    ...previous,
+    page: target.page,
+    cursor: target.cursor,
+  })
+}
+
+/** "Showing 11–20 of 42 items" and the links to other pages of the route it is on. */
+export function Pagination({ page, total, range, pager, noun }: PaginationProps) {
+  const { previous, next, links } = pager
   return (
     <div className="flex flex-col items-center justify-between gap-3 border-t border-zinc-200 px-4 py-3 sm:flex-row dark:border-zinc-800">
       <p className="text-sm text-zinc-600 dark:text-zinc-400" aria-live="polite">
-        Showing <span className="font-medium text-zinc-900 dark:text-zinc-100">{first}</span>–
-        <span className="font-medium text-zinc-900 dark:text-zinc-100">{last}</span> of{" "}
+        Showing <span className="font-medium text-zinc-900 dark:text-zinc-100">{range.first}</span>–
+        <span className="font-medium text-zinc-900 dark:text-zinc-100">{range.last}</span> of{" "}
         <span className="font-medium text-zinc-900 dark:text-zinc-100">{total}</span> {noun}
       </p>
-      {pageCount > 1 && (
+      {(previous || next || links.length > 1) && (
         <nav aria-label="Pagination" className="flex items-center gap-1">
-          <PageLink to={to} page={page - 1} disabled={page <= 1} label="Previous page">
+          <PageLink target={previous} label="Previous page">
             <ChevronLeft className="h-4 w-4" aria-hidden="true" />
           </PageLink>
-          {pageWindow(page, pageCount).map((number, index) =>
-            number === null ? (
+          {links.map((link, index) =>
+            link === null ? (
               <span
                 // biome-ignore lint/suspicious/noArrayIndexKey: gaps have no identity of their own
                 key={`gap-${index}`}
@@ -42,26 +52,23 @@ export function Pagination({ page, pageCount, total, pageSize, to, noun }: Pagin
               </span>
             ) : (
               <Link
-                key={number}
-                to={to}
-                search={(previous: Record<string, unknown>) => ({
-                  ...previous,
-                  page: number > 1 ? number : undefined,
-                })}
-                aria-label={`Page ${number}`}
-                aria-current={number === page ? "page" : undefined}
+                key={link.page}
+                to="."
+                search={withPage(link.search)}
+                aria-label={`Page ${link.page}`}
+                aria-current={link.page === page ? "page" : undefined}
                 className={cn(
                   linkClasses,
-                  number === page
+                  link.page === page
                     ? "bg-indigo-600 text-white dark:bg-indigo-500"
                     : "text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800",
                 )}
               >
-                {number}
+                {link.page}
               </Link>
             ),
           )}
-          <PageLink to={to} page={page + 1} disabled={page >= pageCount} label="Next page">
+          <PageLink target={next} label="Next page">
             <ChevronRight className="h-4 w-4" aria-hidden="true" />
           </PageLink>
         </nav>
@@ -71,19 +78,15 @@ export function Pagination({ page, pageCount, total, pageSize, to, noun }: Pagin
 }
 
 function PageLink({
-  to,
-  page,
-  disabled,
+  target,
   label,
   children,
 }: {
-  to: "/items" | "/admin" | "/activity"
-  page: number
-  disabled: boolean
+  target: ListSearch | null
   label: string
-  children: React.ReactNode
+  children: ReactNode
 }) {
-  if (disabled) {
+  if (!target) {
     return (
       <button
         type="button"
@@ -97,11 +100,8 @@ function PageLink({
   }
   return (
     <Link
-      to={to}
-      search={(previous: Record<string, unknown>) => ({
-        ...previous,
-        page: page > 1 ? page : undefined,
-      })}
+      to="."
+      search={withPage(target)}
       aria-label={label}
       className={cn(
         linkClasses,

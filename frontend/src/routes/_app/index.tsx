@@ -6,6 +6,7 @@ import { Badge } from "@/components/ui/badge"
 import { Card } from "@/components/ui/card"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { usePageTitle } from "@/hooks/use-page-title"
+import { FIRST_PAGE } from "@/lib/paging"
 import { itemsQuery, usersQuery } from "@/lib/queries"
 import { cn, formatDate } from "@/lib/utils"
 
@@ -66,8 +67,8 @@ function StatCard({
 function Dashboard() {
   usePageTitle("Dashboard")
   const user = useCurrentUser()
-  const items = useQuery(itemsQuery(1))
-  const users = useQuery({ ...usersQuery(1), enabled: user.is_superuser })
+  const items = useQuery(itemsQuery(FIRST_PAGE))
+  const users = useQuery({ ...usersQuery(FIRST_PAGE), enabled: user.is_superuser })
   const name = user.full_name?.trim() || user.email
 
   return (

@@ -43,13 +43,13 @@ function SettingsPage() {
         onChange={(next) =>
           void navigate({ search: next === "profile" ? {} : { tab: next }, replace: true })
         }
-      />
-      <div role="tabpanel" aria-label={LABELS[tab]} className="mt-6">
+        panelClassName="mt-6"
+      >
         {tab === "profile" && <ProfileForm />}
         {tab === "password" && <PasswordForm />}
         {tab === "appearance" && <AppearanceSettings />}
         {tab === "danger" && <DeleteAccount />}
-      </div>
+      </Tabs>
     </div>
   )
 }

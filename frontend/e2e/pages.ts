@@ -1,0 +1,244 @@
+/**
+ * Every page of the app, in each state worth checking, for the suite's whole-app checks
+ * (axe-core). The routes come from the router's generated route tree: a new route is
+ * visited as it is without a line here; states that need set-up (a dialog open, a list
+ * with rows) are listed below.
+ */
+import { readFileSync } from "node:fs"
+import { type APIRequestContext, expect, type Page } from "@playwright/test"
+import { apiToken, type TestUser } from "./helpers"
+
+/** Who looks at a page: nobody logged in, a user, or a superuser. */
+export type Viewer = "visitor" | "user" | "superuser"
+
+export interface PageState {
+  /** The route it belongs to, as the route tree names it ("/items"). */
+  route: string
+  name: string
+  viewer: Viewer
+  /** Only at this width (the phone's navigation drawer). */
+  only?: "phone"
+  /** Open the page in this state and wait until it shows. */
+  open: (page: Page, context: { request: APIRequestContext; user: TestUser }) => Promise<void>
+}
+
+/** The app's routes: [path, whether it is behind login], from src/routeTree.gen.ts. */
+export function appRoutes(): { path: string; signedIn: boolean }[] {
+  const source = readFileSync(new URL("../src/routeTree.gen.ts", import.meta.url), "utf8")
+  const ids = source.match(/^\s+id:\n((?:\s+\| '[^']+'\n)+)/m)?.[1]
+  if (!ids) throw new Error("no route ids in src/routeTree.gen.ts")
+  return [...ids.matchAll(/'([^']+)'/g)]
+    .map((match) => match[1] as string)
+    .filter((id) => id !== "__root__" && id !== "/_app")
+    .map((id) =>
+      id.startsWith("/_app/")
+        ? { path: id.slice("/_app".length), signedIn: true }
+        : { path: id, signedIn: false },
+    )
+}
+
+async function visit(page: Page, url: string) {
+  await page.goto(url)
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible()
+  await page.waitForLoadState("networkidle")
+}
+
+async function addItems(request: APIRequestContext, user: TestUser, count: number) {
+  const token = await apiToken(request, user)
+  for (let n = 1; n <= count; n += 1) {
+    const response = await request.post("/api/v1/items/", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { title: `Sample item ${n}`, description: n % 3 ? `Notes on item ${n}` : null },
+    })
+    expect(response.status()).toBe(201)
+  }
+}
+
+async function openRowMenu(page: Page) {
+  await visit(page, "/items")
+  await page.getByRole("button", { name: "Actions for Sample item 12" }).click()
+  await expect(page.getByRole("menu")).toBeVisible()
+}
+
+/** States beyond "the route as it opens", in the order a viewer goes through them. */
+const STATES: PageState[] = [
+  {
+    route: "/login",
+    name: "login, with errors",
+    viewer: "visitor",
+    open: async (page) => {
+      await visit(page, "/login")
+      await page.getByRole("button", { name: "Log in" }).click()
+      await expect(page.getByText("Enter an email address")).toBeVisible()
+    },
+  },
+  {
+    route: "/reset-password",
+    name: "reset password, from an emailed link",
+    viewer: "visitor",
+    open: (page) => visit(page, "/reset-password?token=example"),
+  },
+  {
+    route: "/verify-email",
+    name: "verify email, link not valid",
+    viewer: "visitor",
+    open: async (page) => {
+      await visit(page, "/verify-email?token=not-a-real-token")
+      await expect(
+        page.getByRole("heading", { name: "We couldn't confirm your email" }),
+      ).toBeVisible()
+    },
+  },
+  {
+    route: "*",
+    name: "not found",
+    viewer: "visitor",
+    open: (page) => visit(page, "/this/page/does/not/exist"),
+  },
+  {
+    route: "/items",
+    name: "items, empty",
+    viewer: "user",
+    open: async (page) => {
+      await visit(page, "/items")
+      await expect(page.getByRole("heading", { name: "No items yet" })).toBeVisible()
+    },
+  },
+  {
+    route: "/items",
+    name: "items, with rows",
+    viewer: "user",
+    open: async (page, { request, user }) => {
+      await addItems(request, user, 12)
+      await visit(page, "/items")
+      await expect(page.getByRole("row", { name: /Sample item 12/ })).toBeVisible()
+    },
+  },
+  {
+    route: "/items",
+    name: "items, add dialog with errors",
+    viewer: "user",
+    open: async (page) => {
+      await visit(page, "/items")
+      await page.getByRole("button", { name: "Add item" }).click()
+      const dialog = page.getByRole("dialog", { name: "Add item" })
+      await dialog.getByRole("button", { name: "Add item" }).click()
+      await expect(dialog.getByText("Give the item a title")).toBeVisible()
+    },
+  },
+  {
+    route: "/items",
+    name: "items, row menu open",
+    viewer: "user",
+    open: openRowMenu,
+  },
+  {
+    route: "/items",
+    name: "items, delete confirmation",
+    viewer: "user",
+    open: async (page) => {
+      await openRowMenu(page)
+      await page.getByRole("menuitem", { name: "Delete" }).click()
+      const dialog = page.getByRole("dialog", { name: "Delete this item?" })
+      // The pointer on the destructive button: its hover colours count too.
+      await dialog.getByRole("button", { name: "Delete item" }).hover()
+    },
+  },
+  {
+    route: "/items",
+    name: "items, page 2",
+    viewer: "user",
+    open: async (page) => {
+      await visit(page, "/items?page=2")
+      await expect(page.getByText(/Showing\s*11–12\s*of\s*12/)).toBeVisible()
+    },
+  },
+  {
+    route: "/admin",
+    name: "users, not allowed",
+    viewer: "user",
+    open: async (page) => {
+      await visit(page, "/admin")
+      await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
+    },
+  },
+  ...(["profile", "password", "appearance", "danger"] as const).map(
+    (tab): PageState => ({
+      route: "/settings",
+      name: `settings, ${tab} tab`,
+      viewer: "user",
+      open: async (page) => {
+        await visit(page, tab === "profile" ? "/settings" : `/settings?tab=${tab}`)
+        await expect(page.getByRole("tabpanel")).toBeVisible()
+      },
+    }),
+  ),
+  {
+    route: "/settings",
+    name: "settings, account menu open",
+    viewer: "user",
+    open: async (page) => {
+      await visit(page, "/settings")
+      await page
+        .getByRole("button", { name: /Account menu/ })
+        .filter({ visible: true })
+        .click()
+      await expect(page.getByRole("menu")).toBeVisible()
+    },
+  },
+  {
+    route: "/",
+    name: "navigation drawer",
+    viewer: "user",
+    only: "phone",
+    open: async (page) => {
+      await visit(page, "/")
+      await page.getByRole("button", { name: "Open navigation" }).click()
+      await expect(page.getByRole("dialog", { name: "Navigation" })).toBeVisible()
+    },
+  },
+  {
+    route: "*",
+    name: "not found, signed in",
+    viewer: "user",
+    open: (page) => visit(page, "/items/does/not/exist"),
+  },
+  {
+    route: "/admin",
+    name: "users, add dialog",
+    viewer: "superuser",
+    open: async (page) => {
+      await visit(page, "/admin")
+      await page.getByRole("button", { name: "Add user" }).click()
+      await expect(page.getByRole("dialog", { name: "Add user" })).toBeVisible()
+    },
+  },
+  {
+    route: "/activity",
+    name: "activity, filtered",
+    viewer: "superuser",
+    open: async (page) => {
+      await visit(page, "/activity?type=login_succeeded")
+      await expect(page.getByText(/Showing/)).toBeVisible()
+    },
+  },
+]
+
+/** Each route as it opens (by a superuser, behind login), then the states above. */
+export function pageStates(): PageState[] {
+  const routes = appRoutes()
+  for (const state of STATES) {
+    if (state.route !== "*" && !routes.some((route) => route.path === state.route)) {
+      throw new Error(`"${state.name}" names ${state.route}, which is not a route any more`)
+    }
+  }
+  const asItOpens = routes.map(
+    ({ path, signedIn }): PageState => ({
+      route: path,
+      name: `${path} as it opens`,
+      viewer: signedIn ? "superuser" : "visitor",
+      open: (page) => visit(page, path),
+    }),
+  )
+  return [...asItOpens, ...STATES]
+}
