@@ -32,13 +32,27 @@ from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.utils.factories import (
     API,
     LoggedInUser,
-    create_item,
     login,
     random_email,
     random_password,
 )
 
 ROLES = ("anonymous", "user", "other", "inactive", "superuser")
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A resource users own: its collection's path and a body that creates one."""
+
+    path: str
+    create: dict[str, Any]
+
+
+# Every user-owned resource answers its five routes as items do: another user's row
+# is absent (404), not forbidden. `{<name>_id}` in a path is the owner's row.
+OWNED: dict[str, Owned] = {
+    "item": Owned(f"{API}/items", {"title": "New"}),
+}
 
 
 @dataclass
@@ -48,8 +62,8 @@ class World:
     owner: LoggedInUser
     other: LoggedInUser
     inactive: LoggedInUser
-    owner_item: str
-    inactive_item: str
+    # Per resource, the id of a row the owner owns, and of one the inactive user owns.
+    rows: dict[str, tuple[str, str]]
     owner_password_fingerprint: str
 
     def caller(self, role: str) -> LoggedInUser | None:
@@ -64,8 +78,9 @@ class World:
     def resource_owner(self, role: str) -> LoggedInUser:
         return self.inactive if role == "inactive" else self.owner
 
-    def item_id(self, role: str) -> str:
-        return self.inactive_item if role == "inactive" else self.owner_item
+    def row_id(self, resource: str, role: str) -> str:
+        owner_row, inactive_row = self.rows[resource]
+        return inactive_row if role == "inactive" else owner_row
 
     def token(self, token_type: security.TokenType, **claims: object) -> str:
         return security.create_token(
@@ -165,16 +180,6 @@ MATRIX: dict[str, Entry] = {
         ONLY_SUPERUSER_200, json_body(lambda _world, _role: {"full_name": "Renamed"})
     ),
     f"DELETE {API}/users/{{user_id}}": Entry((401, 403, 403, 403, 204)),
-    # Items: another user's item is absent (404), not forbidden.
-    f"GET {API}/items/": Entry(AUTHENTICATED_200),
-    f"POST {API}/items/": Entry(
-        (401, 201, 201, 403, 201), json_body(lambda _world, _role: {"title": "New"})
-    ),
-    f"GET {API}/items/{{item_id}}": Entry((401, 200, 404, 403, 200)),
-    f"PUT {API}/items/{{item_id}}": Entry(
-        (401, 200, 404, 403, 200), json_body(lambda _world, _role: {"title": "Edited"})
-    ),
-    f"DELETE {API}/items/{{item_id}}": Entry((401, 204, 404, 403, 204)),
     # Utilities
     f"POST {API}/utils/test-email/": Entry(
         (401, 403, 403, 403, 202),
@@ -190,6 +195,22 @@ MATRIX: dict[str, Entry] = {
     # Local only: the end-to-end tests' helper.
     f"POST {API}/private/users/": Entry(CREATED_BY_ANYONE, new_account),
 }
+
+
+def owned_entries(name: str, resource: Owned) -> dict[str, Entry]:
+    one = f"{resource.path}/{{{name}_id}}"
+    body = json_body(lambda _world, _role: resource.create)
+    return {
+        f"GET {resource.path}/": Entry(AUTHENTICATED_200),
+        f"POST {resource.path}/": Entry((401, 201, 201, 403, 201), body),
+        f"GET {one}": Entry((401, 200, 404, 403, 200)),
+        f"PUT {one}": Entry((401, 200, 404, 403, 200), body),
+        f"DELETE {one}": Entry((401, 204, 404, 403, 204)),
+    }
+
+
+for _name, _resource in OWNED.items():
+    MATRIX.update(owned_entries(_name, _resource))
 
 
 def route_table(app: FastAPI) -> set[str]:
@@ -230,6 +251,12 @@ def insert_user(connection: psycopg.Connection, password_hash: str) -> uuid.UUID
     return user_id
 
 
+def create_owned(client: TestClient, resource: Owned, headers: dict[str, str]) -> str:
+    response = client.post(f"{resource.path}/", headers=headers, json=resource.create)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 def email_of(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
     row = connection.execute('SELECT email FROM "user" WHERE id = %s', (user_id,))
     found = row.fetchone()
@@ -249,8 +276,13 @@ def world(
         login(client, email_of(db_connection, user_id), PASSWORD)
         for user_id in (insert_user(db_connection, password_hash) for _ in range(3))
     )
-    owner_item = str(create_item(client, owner.headers)["id"])
-    inactive_item = str(create_item(client, inactive.headers)["id"])
+    rows = {
+        name: (
+            create_owned(client, resource, owner.headers),
+            create_owned(client, resource, inactive.headers),
+        )
+        for name, resource in OWNED.items()
+    }
     # Switched off behind the API's back, so its session is still live.
     db_connection.execute(
         'UPDATE "user" SET is_active = false WHERE id = %s', (inactive.id,)
@@ -261,8 +293,7 @@ def world(
         owner=owner,
         other=other,
         inactive=inactive,
-        owner_item=owner_item,
-        inactive_item=inactive_item,
+        rows=rows,
         owner_password_fingerprint=security.password_fingerprint(password_hash),
     )
 
@@ -276,11 +307,12 @@ def test_authorization(
 ) -> None:
     entry = MATRIX[operation]
     method, path = operation.split(" ", 1)
-    url = (
-        path.replace("{user_id}", str(world.resource_owner(role).id))
-        .replace("{item_id}", world.item_id(role))
-        .replace("{path:path}", "items/some-page")
+    url = path.replace("{user_id}", str(world.resource_owner(role).id)).replace(
+        "{path:path}", "items/some-page"
     )
+    for name in OWNED:
+        url = url.replace(f"{{{name}_id}}", world.row_id(name, role))
+    assert "{" not in url, f"No value for the path parameter in {path}"
     caller = world.caller(role)
     kwargs = entry.body(world, role) if entry.body else {}
     response = client.request(

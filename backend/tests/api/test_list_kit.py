@@ -1,0 +1,91 @@
+"""Every list route answers its declared response model's own serialization of the rows
+it read: the body and the OpenAPI schema cannot drift apart.
+
+The list routes come from the app's route table (every route whose response model is
+a `Page`), so a new resource's list is checked without a new test.
+"""
+
+import re
+import uuid
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlmodel import SQLModel
+
+from app.core.listing import Page
+from tests.utils.factories import API, LoggedInUser, create_user
+
+
+def list_routes(app: FastAPI) -> dict[str, type[Page[Any]]]:
+    routes = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        model = getattr(route, "response_model", None)
+        if (
+            isinstance(route, APIRoute)
+            and "GET" in (context.methods or ())
+            and isinstance(model, type)
+            and issubclass(model, Page)
+        ):
+            routes[context.path] = model
+    return routes
+
+
+def table_of(row_schema: type[SQLModel]) -> str:
+    """The table a row schema shows, by the naming convention: `AuditEventPublic`
+    shows `audit_event`."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", row_schema.__name__.removesuffix("Public"))
+    assert name.lower() in SQLModel.metadata.tables, row_schema
+    return name.lower()
+
+
+def stored_rows(
+    connection: psycopg.Connection, table: str, ids: list[str]
+) -> list[dict[str, Any]]:
+    cursor = connection.cursor(row_factory=psycopg.rows.dict_row)
+    rows = cursor.execute(
+        f'SELECT * FROM "{table}" WHERE id = ANY(%s)', ([uuid.UUID(i) for i in ids],)
+    ).fetchall()
+    by_id = {str(row["id"]): row for row in rows}
+    return [by_id[i] for i in ids]
+
+
+def test_the_list_routes_are_found(app: FastAPI) -> None:
+    assert set(list_routes(app)) >= {
+        f"{API}/items/",
+        f"{API}/users/",
+        f"{API}/audit-events/",
+    }
+
+
+def test_each_list_body_is_its_response_model_of_the_stored_rows(
+    app: FastAPI,
+    client: TestClient,
+    superuser: LoggedInUser,
+    db_connection: psycopg.Connection,
+) -> None:
+    for _ in range(3):
+        user = create_user(client, superuser.headers)
+        for path in list_routes(app):
+            # A row in each collection that takes a title (users come from above).
+            client.post(path, headers=user.headers, json={"title": "kit"})
+
+    for path, page_model in list_routes(app).items():
+        response = client.get(path, headers=superuser.headers, params={"limit": 2})
+        assert response.status_code == 200, (path, response.text)
+        body = response.json()
+        assert len(body["data"]) == 2, path
+        row_schema = page_model.model_fields["data"].annotation.__args__[0]  # type: ignore[union-attr]
+        table = table_of(row_schema)
+        rows = stored_rows(db_connection, table, [row["id"] for row in body["data"]])
+        total = db_connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        expected = page_model(
+            data=[row_schema.model_validate(row) for row in rows],
+            count=total[0] if total else 0,
+            next_cursor=body["next_cursor"],
+        )
+        assert body == expected.model_dump(mode="json", by_alias=True), path
+        assert body["next_cursor"] is not None, path
