@@ -394,7 +394,8 @@ export const utilsReadiness = <ThrowOnError extends boolean = false>(options?: O
  *
  * Security events newest first (superuser), narrowed by any of the filters.
  *
- * `since` is inclusive and `until` exclusive; both are ISO 8601 date-times.
+ * `since` is inclusive and `until` exclusive; both are ISO 8601 date-times. Page
+ * with `skip` and `limit`, or follow `next_cursor`.
  */
 export const auditReadAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditReadAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditReadAuditEventsResponses, AuditReadAuditEventsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

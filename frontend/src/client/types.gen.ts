@@ -58,6 +58,12 @@ export type AuditEventsPublic = {
      * Count
      */
     count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
 };
 
 /**
@@ -1245,6 +1251,12 @@ export type AuditReadAuditEventsData = {
          * Limit
          */
         limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         */
+        cursor?: string | null;
     };
     url: '/api/v1/audit-events/';
 };
