@@ -88,10 +88,9 @@ async def create_user(
     hashed_password = await security.hash_password_async(
         user_create.password, rounds=bcrypt_rounds
     )
-    user = User.model_validate(user_create, update={"hashed_password": hashed_password})
     try:
         async with db.transaction() as tx:
-            user = await tx.insert(user)
+            user = await tx.insert(User, user_create, hashed_password=hashed_password)
             await add_audit_event(
                 db=tx,
                 audit=audit,
@@ -335,13 +334,12 @@ async def create_session(
     refresh_token = security.generate_refresh_token()
     async with db.transaction() as tx:
         user_session = await tx.insert(
-            UserSession(user_id=user.id, expires_at=datetime.now(UTC) + lifetime)
+            UserSession, user_id=user.id, expires_at=datetime.now(UTC) + lifetime
         )
         await tx.insert(
-            RefreshToken(
-                token_hash=security.hash_refresh_token(refresh_token),
-                session_id=user_session.id,
-            )
+            RefreshToken,
+            token_hash=security.hash_refresh_token(refresh_token),
+            session_id=user_session.id,
         )
         await add_audit_event(
             db=tx,
@@ -390,10 +388,9 @@ async def rotate_refresh_token(
             # Raising here rolls the claim back: the token stays as it was.
             user, user_session = await _live_session(db=tx, session_id=session_id)
             await tx.insert(
-                RefreshToken(
-                    token_hash=security.hash_refresh_token(new_token),
-                    session_id=session_id,
-                )
+                RefreshToken,
+                token_hash=security.hash_refresh_token(new_token),
+                session_id=session_id,
             )
     # A replay outside the grace: raised after the block, so the revocation it
     # recorded is kept.
@@ -491,7 +488,7 @@ async def list_items(*, db: Database, scope: Scope, page: PageRequest) -> PageRo
 async def create_item(
     *, db: Database, item_in: ItemCreate, owner_id: uuid.UUID
 ) -> Item:
-    return await db.insert(Item.model_validate(item_in, update={"owner_id": owner_id}))
+    return await db.insert(Item, item_in, owner_id=owner_id)
 
 
 async def update_item(
@@ -521,14 +518,13 @@ async def add_audit_event(
     if audit is None:
         return
     await db.insert(
-        AuditEvent(
-            event_type=event_type,
-            actor_id=audit.actor_id,
-            target_id=target_id,
-            ip=audit.ip[:64] if audit.ip else None,
-            request_id=audit.request_id,
-            details=details or {},
-        )
+        AuditEvent,
+        event_type=event_type,
+        actor_id=audit.actor_id,
+        target_id=target_id,
+        ip=audit.ip[:64] if audit.ip else None,
+        request_id=audit.request_id,
+        details=details or {},
     )
 
 

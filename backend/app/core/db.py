@@ -133,13 +133,15 @@ class Statements:
         )
         return as_table(table, row) if row else None
 
-    async def insert(self, row: TableT) -> TableT:
-        """Store a new row (a table instance with every column set); the row as stored."""
-        values = row.model_dump()
-        statement = listing.insert_statement(type(row), tuple(values))
-        stored = await self.one(statement, **values)
+    async def insert(
+        self, table: type[TableT], data: SQLModel | None = None, **values: Any
+    ) -> TableT:
+        """Store a new row: the columns `data` (a schema) and `values` give, the
+        table class's defaults for the rest; the row as stored."""
+        row = listing.new_row(table, data, values)
+        stored = await self.one(listing.insert_statement(table, tuple(row)), **row)
         assert stored is not None  # INSERT ... RETURNING gives its row
-        return as_table(type(row), stored)
+        return as_table(table, stored)
 
     async def update(
         self,
@@ -170,9 +172,7 @@ class Statements:
         """A page of the table's rows and the list's exact count (see
         `app.core.listing.List` for the options: scope, filters, order, columns)."""
         query = listing.List(table, request=request, **options)
-        count = await self.scalar(query.count_statement(), **query.params)
-        rows = await self.all(query.page_statement(), **query.params)
-        return query.rows(rows, count=int(count or 0))
+        return query.rows(await self.all(query.statement(), **query.params))
 
 
 async def _fetch(

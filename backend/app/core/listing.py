@@ -16,7 +16,7 @@ import base64
 import binascii
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, Self, TypeVar
@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import (
     BigInteger,
     BindParameter,
+    ScalarSelect,
     Column,
     ColumnElement,
     Executable,
@@ -33,6 +34,8 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
+    literal,
+    true,
     delete,
     func,
     insert,
@@ -102,6 +105,21 @@ def find_statement(table: type[SQLModel], columns: tuple[str, ...]) -> Executabl
 def get_statement(table: type[SQLModel], scope: str | None) -> Executable:
     t = _table(table)
     return select(t).where(t.c.id == bindparam("id"), *_scoped(t, scope))
+
+
+def new_row(
+    table: type[SQLModel], data: BaseModel | None, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Every column of a new row: from `data` and `values`, else the field's default."""
+    columns = _table(table).c
+    row = data.model_dump(include=set(columns.keys())) if data is not None else {}
+    row.update(values)
+    for name, info in table.model_fields.items():
+        if name in columns and name not in row:
+            if info.is_required():
+                raise TypeError(f"A new {table.__name__} needs a value for {name}")
+            row[name] = info.get_default(call_default_factory=True)
+    return row
 
 
 @functools.cache
@@ -248,26 +266,33 @@ class List:
             params["after_id"] = self.request.after.id
         object.__setattr__(self, "params", params)
 
-    @property
-    def _shape(self) -> tuple[Any, ...]:
+    def statement(self) -> Executable:
+        """The page and the list's count, in one statement (one round trip)."""
         columns = tuple(self.shown.model_fields) if self.shown else None
         filters = tuple((name, op) for name, op, _ in self.filters)
-        return (self.table, self.scope.column, filters, self.oldest_first, columns)
-
-    def count_statement(self) -> Executable:
-        return _count_statement(*self._shape[:3])
-
-    def page_statement(self) -> Executable:
-        return _page_statement(*self._shape, self.request.after is not None)
-
-    def rows(self, rows: list[dict[str, Any]], *, count: int) -> PageRows:
-        limit = self.request.limit
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = (
-            Cursor(rows[-1]["created_at"], rows[-1]["id"]).encode() if more else None
+        return _list_statement(
+            self.table,
+            self.scope.column,
+            filters,
+            self.oldest_first,
+            columns,
+            self.request.after is not None,
         )
-        return PageRows(data=rows, count=count, next_cursor=next_cursor)
+
+    def rows(self, found: list[dict[str, Any]]) -> PageRows:
+        """The page from the statement's rows: each carries the count; an empty page
+        is one row with nothing but the count."""
+        count = int(found[0].pop(_COUNT)) if found else 0
+        for row in found[1:]:
+            del row[_COUNT]
+        rows = found if found and found[0]["id"] is not None else []
+        limit = self.request.limit
+        next_cursor = (
+            Cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]).encode()
+            if len(rows) > limit
+            else None
+        )
+        return PageRows(data=rows[:limit], count=count, next_cursor=next_cursor)
 
 
 def _filter_param(name: str, op: str) -> str:
@@ -291,24 +316,32 @@ def _conditions(
     return conditions
 
 
-@functools.cache
-def _count_statement(
-    table: type[SQLModel], scope: str | None, filters: tuple[tuple[str, str], ...]
-) -> Executable:
-    t = _table(table)
+_COUNT = "_list_count"
+
+
+def _count(
+    t: Table, scope: str | None, filters: tuple[tuple[str, str], ...]
+) -> ScalarSelect[Any]:
     counter = counted_by(t)
     if counter is not None and not filters and scope in (None, counter):
         scope_id: BindParameter[Any] = (
             bindparam("scope_id") if scope else bindparam("whole", WHOLE_TABLE)
         )
-        return select(func.coalesce(func.sum(row_count.c.count), 0)).where(
-            row_count.c.table_name == t.name, row_count.c.scope_id == scope_id
+        return (
+            select(func.coalesce(func.sum(row_count.c.count), 0))
+            .where(row_count.c.table_name == t.name, row_count.c.scope_id == scope_id)
+            .scalar_subquery()
         )
-    return select(func.count()).select_from(t).where(*_conditions(t, scope, filters))
+    return (
+        select(func.count())
+        .select_from(t)
+        .where(*_conditions(t, scope, filters))
+        .scalar_subquery()
+    )
 
 
 @functools.cache
-def _page_statement(
+def _list_statement(
     table: type[SQLModel],
     scope: str | None,
     filters: tuple[tuple[str, str], ...],
@@ -322,16 +355,24 @@ def _page_statement(
     if after:
         position = tuple_(bindparam("after_created_at"), bindparam("after_id"))
         conditions.append(keys > position if oldest_first else keys < position)
-    order = (
-        (t.c.created_at, t.c.id)
-        if oldest_first
-        else (t.c.created_at.desc(), t.c.id.desc())
-    )
+
+    def order(c: Any) -> tuple[Any, ...]:
+        return (
+            (c.created_at, c.id) if oldest_first else (c.created_at.desc(), c.id.desc())
+        )
+
     shown = [t.c[name] for name in columns if name in t.c] if columns else list(t.c)
-    statement = select(*shown).where(*conditions).order_by(*order)
+    page = select(*shown).where(*conditions).order_by(*order(t.c))
     if not after:
-        statement = statement.offset(bindparam("skip"))
-    return statement.limit(bindparam("limit"))
+        page = page.offset(bindparam("skip"))
+    rows = page.limit(bindparam("limit")).subquery("page")
+    # One row with the count even when the page is empty.
+    one = select(literal(1).label("one")).subquery("one")
+    return (
+        select(_count(t, scope, filters).label(_COUNT), *rows.c)
+        .select_from(one.outerjoin(rows, true()))
+        .order_by(*order(rows.c))
+    )
 
 
 # Response schemas -----------------------------------------------------------------
@@ -350,6 +391,35 @@ class Public(SQLModel):
 
     def __new__(cls, *_args: Any, **_kwargs: Any) -> Any:
         return object.__new__(cls)
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        extra: Literal["allow", "ignore", "forbid"] | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+        update: dict[str, Any] | None = None,
+    ) -> Self:
+        """Pydantic's own validation, without SQLModel's layer for table classes."""
+        if update:
+            return super().model_validate(
+                obj, strict=strict, from_attributes=from_attributes, update=update
+            )
+        shown: Self = cls.__pydantic_validator__.validate_python(
+            obj,
+            strict=strict,
+            extra=extra,
+            from_attributes=from_attributes,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
+        )
+        return shown
 
 
 ShownT = TypeVar("ShownT", bound=BaseModel)
