@@ -44,8 +44,7 @@ export const numberText = (value: number | null | undefined): string =>
   value === null || value === undefined ? "" : String(value)
 
 /** An API value for a number input's text: empty is null. */
-export const toNumber = (text: string): number | null =>
-  text.trim() === "" ? null : Number(text)
+export const toNumber = (text: string): number | null => (text.trim() === "" ? null : Number(text))
 
 /** A `datetime-local` input's value for an API date-time, in the browser's time zone. */
 export const localDateTime = (iso: string | null | undefined): string => {
