@@ -132,7 +132,7 @@ _PY_TYPE = {
     "str": "Text",
     "text": "Text",
     "int": "int",
-    "float": "float",
+    "float": "FiniteFloat",
     "bool": "bool",
     "date": "date",
     "datetime": "AwareDatetime",
@@ -141,7 +141,7 @@ _PY_LIMITS = {
     "str": "max_length=255",
     "text": "max_length=10_000",
     "int": "ge=-2_147_483_648, le=2_147_483_647",
-    "float": "allow_inf_nan=False",
+    "float": "",
     "bool": "",
     "date": "",
     "datetime": "sa_type=DateTime(timezone=True)",
@@ -217,6 +217,8 @@ def python_imports(fields: list[FieldSpec]) -> list[str]:
         imports.append("from datetime import date")
     if "datetime" in kinds:
         imports.append("from pydantic import AwareDatetime")
+    if "float" in kinds:
+        imports.append("from pydantic import FiniteFloat")
     return imports
 
 
@@ -262,11 +264,13 @@ def _body(field: FieldSpec) -> str:
     return {
         "str": f"{value}.trim()" if field.required else f"orNull({value})",
         "text": f"{value}.trim()" if field.required else f"orNull({value})",
-        "int": f"toNumber({value})",
-        "float": f"toNumber({value})",
+        "int": f"Number({value})" if field.required else f"toNumber({value})",
+        "float": f"Number({value})" if field.required else f"toNumber({value})",
         "bool": value,
-        "date": f"toDate({value})",
-        "datetime": f"toDateTime({value})",
+        "date": value if field.required else f"toDate({value})",
+        "datetime": f"new Date({value}).toISOString()"
+        if field.required
+        else f"toDateTime({value})",
     }[field.type]
 
 
@@ -325,11 +329,11 @@ _E2E_VALUE = {
 _HELPERS: dict[str, set[str]] = {
     "str": set(),
     "text": set(),
-    "int": {"wholeNumber", "numberText", "toNumber"},
-    "float": {"decimalNumber", "numberText", "toNumber"},
+    "int": {"wholeNumber", "numberText"},
+    "float": {"decimalNumber", "numberText"},
     "bool": set(),
-    "date": {"dateInput", "toDate"},
-    "datetime": {"dateInput", "localDateTime", "toDateTime"},
+    "date": {"dateInput"},
+    "datetime": {"dateInput", "localDateTime"},
 }
 
 
@@ -341,6 +345,7 @@ def typescript_parts(fields: list[FieldSpec], names: Names) -> dict[str, str]:
         if field.type == "bool":
             components.add("CheckboxField")
         helpers |= _HELPERS[field.type]
+        helpers |= set(re.findall(r"\b(to(?:Number|Date|DateTime))\(", _body(field)))
     formats = {"formatDate"} | {
         "formatDateTime" for f in fields if f.type == "datetime"
     }
@@ -360,6 +365,9 @@ def typescript_parts(fields: list[FieldSpec], names: Names) -> dict[str, str]:
         "columns": "".join(_column(f, names.name) for f in fields),
         "columns_imports": f'import {{ {", ".join(sorted(formats))} }} from "@/lib/utils"\n',
         "e2e_fill": fill,
+        "add_hint": "Fill in the required fields; the rest is optional."
+        if any(f.required for f in fields)
+        else "Give it a title; the rest is optional.",
     }
 
 
@@ -471,13 +479,16 @@ def add_backend(changes: Changes, names: Names, fields: list[FieldSpec]) -> None
         BACKEND / f"tests/api/test_{names.names}.py", render("test.py.tmpl", tokens)
     )
     changes.edit(
-        BACKEND / "tests/test_authorization_matrix.py",
+        BACKEND / "tests/utils/resources.py",
         '    "item": Owned(f"{API}/items", {"title": "New"}),\n',
         '    "item": Owned(f"{API}/items", {"title": "New"}),\n'
-        f'    "{names.name}": Owned(f"{{API}}/{tokens["kebabs"]}", {{"title": "New"}}),\n',
+        f'    "{names.name}": Owned(f"{{API}}/{tokens["kebabs"]}", {tokens["valid_body"]}),\n',
     )
     python_files = [models, crud, api, BACKEND / f"app/api/routes/{names.names}.py"]
-    python_files += [BACKEND / f"tests/api/test_{names.names}.py"]
+    python_files += [
+        BACKEND / f"tests/api/test_{names.names}.py",
+        BACKEND / "tests/utils/resources.py",
+    ]
     run(["ruff", "check", "--fix", "--quiet", *map(str, python_files)], BACKEND)
     run(["ruff", "format", "--quiet", *map(str, python_files)], BACKEND)
     for path in python_files:

@@ -36,23 +36,9 @@ from tests.utils.factories import (
     random_email,
     random_password,
 )
+from tests.utils.resources import OWNED, Owned
 
 ROLES = ("anonymous", "user", "other", "inactive", "superuser")
-
-
-@dataclass(frozen=True)
-class Owned:
-    """A resource users own: its collection's path and a body that creates one."""
-
-    path: str
-    create: dict[str, Any]
-
-
-# Every user-owned resource answers its five routes as items do: another user's row
-# is absent (404), not forbidden. `{<name>_id}` in a path is the owner's row.
-OWNED: dict[str, Owned] = {
-    "item": Owned(f"{API}/items", {"title": "New"}),
-}
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Dependencies the routes declare: settings, database, who is calling, what they reach."""
 
 import inspect
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -184,8 +185,9 @@ def owned(table: type[TableT]) -> Any:
     if the caller owns it or is a superuser; 404 otherwise (someone else's row looks
     absent). It authenticates the caller itself, so that the session check and the
     row come back from one statement: `OwnedItem = Annotated[Item, owned(Item)]`."""
-    what = table.__name__
-    parameter = f"{what.lower()}_id"
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", table.__name__).lower()  # invoice_line
+    what = snake.replace("_", " ").capitalize()  # for "Invoice line not found"
+    parameter = f"{snake}_id"
 
     async def get_owned_row(request: Request, token: TokenDep, **path: Any) -> TableT:
         user_id, session_id = _claimed_session(request, token)

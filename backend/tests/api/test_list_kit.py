@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from app.core.listing import Page
 from tests.utils.factories import API, LoggedInUser, create_user
+from tests.utils.resources import OWNED
 
 
 def list_routes(app: FastAPI) -> dict[str, type[Page[Any]]]:
@@ -69,9 +70,11 @@ def test_each_list_body_is_its_response_model_of_the_stored_rows(
 ) -> None:
     for _ in range(3):
         user = create_user(client, superuser.headers)
-        for path in list_routes(app):
-            # A row in each collection that takes a title (users come from above).
-            client.post(path, headers=user.headers, json={"title": "kit"})
+        for resource in OWNED.values():
+            created = client.post(
+                f"{resource.path}/", headers=user.headers, json=resource.create
+            )
+            assert created.status_code == 201, created.text
 
     for path, page_model in list_routes(app).items():
         response = client.get(path, headers=superuser.headers, params={"limit": 2})
