@@ -80,3 +80,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_V1_STR)
     serve_frontend(app, settings)
     return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`app.main:app` for FastAPI's CLI (`fastapi dev app/main.py`, `fastapi run
+    app/main.py`) and `uvicorn app.main:app`, made from the settings on first use
+    (importing this module does nothing else). Locally without DATABASE_URL, it
+    starts the embedded PostgreSQL and prepares it, as the run command does."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    settings = get_settings()
+    if not settings.DATABASE_URL and settings.ENVIRONMENT == "local":
+        from devtools.embedded_postgres import prepare_local_database
+
+        settings = settings.model_copy(
+            update={"DATABASE_URL": prepare_local_database()}
+        )
+    app = create_app(settings)
+    globals()["app"] = app
+    return app
+
+
+def __dir__() -> list[str]:
+    return [*globals(), "app"]

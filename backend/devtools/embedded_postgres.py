@@ -6,6 +6,7 @@ Several processes may ask for it: they share one server.
 """
 
 import logging
+import os
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -53,3 +54,21 @@ def create_database(url: str, name: str, *, recreate: bool = False) -> str:
                 sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
             )
     return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+LOCAL_DATABASE_NAME = "app"
+
+
+def prepare_local_database() -> str:
+    """The embedded server's `app` database, migrated and with its first superuser:
+    what the run command and `fastapi dev` use when no DATABASE_URL is given."""
+    import subprocess
+    import sys
+
+    url = create_database(start_embedded_postgres(), LOCAL_DATABASE_NAME)
+    subprocess.run(
+        [sys.executable, "-m", "app.prestart"],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
+    return url

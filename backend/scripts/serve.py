@@ -13,11 +13,10 @@ import subprocess
 import sys
 from types import FrameType
 
-from devtools.embedded_postgres import create_database, start_embedded_postgres
+from app.core.config import get_settings
+from devtools.embedded_postgres import prepare_local_database
 
 logger = logging.getLogger("app.serve")
-
-EMBEDDED_DATABASE_NAME = "app"
 
 
 def server_command(args: argparse.Namespace) -> list[str]:
@@ -55,15 +54,11 @@ def main() -> None:
     args = parser.parse_args()
 
     env = dict(os.environ)
-    if not env.get("DATABASE_URL"):
-        from app.core.config import get_settings
-
-        if not get_settings().DATABASE_URL:
-            server_url = start_embedded_postgres()
-            env["DATABASE_URL"] = create_database(server_url, EMBEDDED_DATABASE_NAME)
-            logger.info("No DATABASE_URL given: using the embedded PostgreSQL")
-
-    subprocess.run([sys.executable, "-m", "app.prestart"], env=env, check=True)
+    if get_settings().DATABASE_URL:
+        subprocess.run([sys.executable, "-m", "app.prestart"], env=env, check=True)
+    else:
+        env["DATABASE_URL"] = prepare_local_database()
+        logger.info("No DATABASE_URL given: using the embedded PostgreSQL")
 
     server = subprocess.Popen(server_command(args), env=env)
 
