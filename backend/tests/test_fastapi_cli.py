@@ -18,7 +18,15 @@ FASTAPI = Path(sys.executable).with_name("fastapi")
 def test_fastapi_run_serves_the_app(settings: Settings) -> None:
     port = free_port()
     server = subprocess.Popen(
-        [str(FASTAPI), "run", "app/main.py", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(FASTAPI),
+            "run",
+            "app/main.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         cwd=BACKEND_DIR,
         env=instance_environment(settings),
         stdout=subprocess.PIPE,

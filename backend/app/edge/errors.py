@@ -54,7 +54,10 @@ def _quotable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        if math.isfinite(value):
+            return value
+        # As the client wrote it: JSON has no such number, JavaScript has these names.
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, int):
         return value if value.bit_length() <= 64 else "<integer too large>"
     if depth >= MAX_QUOTED_DEPTH:
