@@ -22,9 +22,9 @@ from app.exceptions import (
     EmailNotVerifiedError,
     InactiveUserError,
     InvalidCredentialsError,
-    InvalidVerificationError,
     RefreshTokenReuseError,
     SessionError,
+    invalid_verification,
 )
 from app.models import (
     AuditContext,
@@ -229,7 +229,7 @@ async def confirm_email(
     """
     db_user = await get_user(db=db, user_id=user_id)
     if db_user is None or not db_user.is_active:
-        raise InvalidVerificationError()
+        raise invalid_verification()
     changes: dict[str, Any]
     if db_user.pending_email is not None and db_user.pending_email == email:
         changes = {"email": email, "pending_email": None, "is_verified": True}
@@ -239,7 +239,7 @@ async def confirm_email(
         changes = {"is_verified": True}
         event_type, details = AuditEventType.EMAIL_VERIFIED, {"email": email}
     else:
-        raise InvalidVerificationError()
+        raise invalid_verification()
     try:
         async with db.transaction() as tx:
             user = await tx.update(User, db_user.id, changes)

@@ -2,13 +2,13 @@
 
 DomainError
 ├── NotFoundError                 -> 404 (absent, or not the caller's to see)
+│   └── InvalidLinkError          (an emailed link that is unknown, expired or used)
 ├── ForbiddenError                -> 403
 │   ├── InactiveUserError
-│   └── EmailNotVerifiedError
+│   ├── EmailNotVerifiedError
+│   └── IncorrectPasswordError    (the password that confirms an account change)
 ├── EmailAlreadyRegisteredError   -> 409
 ├── InvalidRequestError           -> 400
-│   ├── IncorrectPasswordError
-│   └── InvalidVerificationError
 └── UnauthorizedError             -> 401 (with `WWW-Authenticate: Bearer`)
     ├── InvalidCredentialsError
     └── SessionError
@@ -37,6 +37,14 @@ class NotFoundError(DomainError):
         super().__init__(f"{what} not found")
 
 
+class InvalidLinkError(NotFoundError):
+    """Nothing waits behind this link (a token well formed, but unknown, expired or
+    already used): as absent as a row that is not there."""
+
+    def __init__(self, message: str) -> None:
+        DomainError.__init__(self, message)
+
+
 class ForbiddenError(DomainError):
     def __init__(
         self, message: str = "The user doesn't have enough privileges"
@@ -55,6 +63,11 @@ class EmailNotVerifiedError(ForbiddenError):
         super().__init__("Email not verified")
 
 
+class IncorrectPasswordError(ForbiddenError):
+    def __init__(self) -> None:
+        super().__init__("Incorrect password")
+
+
 class EmailAlreadyRegisteredError(DomainError):
     def __init__(self) -> None:
         super().__init__("A user with this email already exists")
@@ -64,14 +77,12 @@ class InvalidRequestError(DomainError):
     """Well-formed, but not acceptable as it stands."""
 
 
-class IncorrectPasswordError(InvalidRequestError):
-    def __init__(self) -> None:
-        super().__init__("Incorrect password")
+def invalid_verification() -> InvalidLinkError:
+    return InvalidLinkError("Invalid, expired or already used verification link")
 
 
-class InvalidVerificationError(InvalidRequestError):
-    def __init__(self) -> None:
-        super().__init__("Invalid, expired or already used verification link")
+def invalid_reset_token() -> InvalidLinkError:
+    return InvalidLinkError("Invalid or expired reset token")
 
 
 class UnauthorizedError(DomainError):

@@ -15,13 +15,13 @@ from pydantic import (
     AfterValidator,
     EmailStr,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from sqlalchemy import JSON, Column, DateTime, Index, String, true
 from sqlmodel import Field, SQLModel
 
 from app.core.listing import COUNTED, Page, Public
-from app.core.security import BCRYPT_MAX_PASSWORD_BYTES
 
 
 def utc_now() -> datetime:
@@ -37,33 +37,67 @@ def _normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-# An address as given (validated, then compared and stored in lower case).
-Email = Annotated[EmailStr, AfterValidator(_normalize_email)]
-
-
-def _fits_bcrypt(password: str) -> str:
-    if len(password.encode()) > BCRYPT_MAX_PASSWORD_BYTES:
-        raise ValueError(
-            f"Password must be at most {BCRYPT_MAX_PASSWORD_BYTES} bytes "
-            "(fewer characters when it has accents or symbols)"
-        )
-    return password
-
-
-Password = Annotated[
-    str,
-    StringConstraints(min_length=8, max_length=72, pattern=NO_NUL),
-    AfterValidator(_fits_bcrypt),
+# Domains no mail is delivered to (RFC 6761 and friends): refused, as the schema says.
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_ANY_CASE = "|".join(
+    "".join(f"[{c}{c.upper()}]" for c in name) for name in _SPECIAL_USE
+)
+# An address (validated, then compared and stored in lower case); at most 254
+# characters, as SMTP carries them.
+Email = Annotated[
+    EmailStr,
+    AfterValidator(_normalize_email),
+    Field(max_length=254),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "email",
+            "maxLength": 254,
+            "not": {"pattern": rf"\.({_ANY_CASE})\.?$"},
+        }
+    ),
 ]
-# A password typed to prove identity: checked, never stored, so only bounded.
+
+
+# Passwords of any length count whole (`app.core.security`); the cap bounds the work.
+Password = Annotated[
+    str, StringConstraints(min_length=8, max_length=128, pattern=NO_NUL)
+]
+# A password typed to prove identity: checked, never stored.
 PasswordAttempt = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=NO_NUL)
 ]
+# A token this API signed (a JWT: three base64url parts), as emailed links carry.
+SignedToken = Annotated[
+    str,
+    StringConstraints(
+        max_length=2048, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+    ),
+]
+# A refresh token as `app.core.security.generate_refresh_token` makes them.
+RefreshTokenText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+
+
+def _not_null_in_schema(schema: dict[str, Any], model: type[Any]) -> None:
+    for name in model.not_nullable:
+        field = schema["properties"].get(name, {})
+        options = [
+            option for option in field.pop("anyOf", []) if option != {"type": "null"}
+        ]
+        field.update(options[0] if len(options) == 1 else {"anyOf": options})
+        field.pop("default", None)
+
+
+def _update_me_schema(schema: dict[str, Any], model: type[Any]) -> None:
+    _not_null_in_schema(schema, model)
+    schema["dependentRequired"] = {"email": ["current_password"]}
 
 
 class PartialUpdate(SQLModel):
-    """Base of update schemas: a field left out is kept, but some may not be nulled."""
+    """Base of update schemas: a field left out is kept; those in `not_nullable` may be
+    left out but not set to null (their JSON schema says so too)."""
 
+    model_config = {"json_schema_extra": _not_null_in_schema}
     not_nullable: ClassVar[tuple[str, ...]] = ()
 
     @model_validator(mode="after")
@@ -107,7 +141,7 @@ def owned_table_args(name: str, *, counted: bool = True) -> tuple[Any, ...]:
 
 
 class UserBase(SQLModel):
-    email: Email = Field(max_length=255)
+    email: Email
     is_active: bool = True
     is_superuser: bool = False
     is_verified: bool = False
@@ -119,7 +153,7 @@ class UserCreate(UserBase):
 
 
 class UserRegister(SQLModel):
-    email: Email = Field(max_length=255)
+    email: Email
     password: Password
     full_name: Text | None = Field(default=None, max_length=255)
 
@@ -127,7 +161,7 @@ class UserRegister(SQLModel):
 class UserUpdate(PartialUpdate):
     not_nullable = ("email", "is_active", "is_superuser", "is_verified", "password")
 
-    email: Email | None = Field(default=None, max_length=255)
+    email: Email | None = None
     is_active: bool | None = None
     is_superuser: bool | None = None
     is_verified: bool | None = None
@@ -138,11 +172,13 @@ class UserUpdate(PartialUpdate):
 class UserUpdateMe(PartialUpdate):
     """A new email needs `current_password`; it may take effect only once confirmed."""
 
-    not_nullable = ("email",)
+    not_nullable = ("email", "current_password")
 
     full_name: Text | None = Field(default=None, max_length=255)
-    email: Email | None = Field(default=None, max_length=255)
+    email: Email | None = None
     current_password: PasswordAttempt | None = None
+
+    model_config = {"json_schema_extra": _update_me_schema}
 
     @model_validator(mode="after")
     def _email_change_needs_password(self) -> Self:
@@ -263,20 +299,20 @@ class Token(SQLModel):
 
 
 class RefreshRequest(SQLModel):
-    refresh_token: Text | None = Field(default=None, max_length=128)
+    refresh_token: RefreshTokenText | None = None
 
 
 class PasswordRecovery(SQLModel):
-    email: Email = Field(max_length=255)
+    email: Email
 
 
 class NewPassword(SQLModel):
-    token: Text = Field(min_length=1, max_length=2048)
+    token: SignedToken
     new_password: Password
 
 
 class TestEmail(SQLModel):
-    email_to: Email = Field(max_length=255)
+    email_to: Email
 
 
 class Message(SQLModel):
@@ -284,7 +320,7 @@ class Message(SQLModel):
 
 
 class PrivateUserCreate(SQLModel):
-    email: Email = Field(max_length=255)
+    email: Email
     password: Password
     full_name: Text | None = Field(default=None, max_length=255)
     is_superuser: bool = False
@@ -303,11 +339,11 @@ class LoginForm(SQLModel):
 
 
 class VerifyEmail(SQLModel):
-    token: Text = Field(min_length=1, max_length=2048)
+    token: SignedToken
 
 
 class VerificationResend(SQLModel):
-    email: Email = Field(max_length=255)
+    email: Email
 
 
 # Audit log -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_schema_conformance,
 )
 
@@ -34,7 +35,12 @@ from tests.utils.live_server import live_server
 from tests.utils.smtp import Mailbox
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    positive_data_acceptance,
+]
 LEAKS = ("Traceback", "sqlalchemy", "psycopg", 'File "/', "SELECT ", "INSERT INTO")
 
 
@@ -114,7 +120,9 @@ def fuzz_operation(
         tally.statuses[response.status_code] += 1
         try:
             case.validate_response(response, checks=CHECKS, headers=caller.headers)
-        except Exception as exc:  # every failure is collected, not just the first
+        # Every failure is collected, not just the first (Schemathesis groups a
+        # case's failures in a BaseExceptionGroup).
+        except (BaseExceptionGroup, Exception) as exc:
             tally.failures.append(f"{label} [{mode.value}]: {exc}")
         sent = response.request.body or b""
         sent_text = sent.decode("utf-8", "replace") if isinstance(sent, bytes) else sent
@@ -156,6 +164,7 @@ def test_fuzz_every_operation(
             "statuses: "
             + ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses.items())),
             *(f"  {n:4d}  {label}" for label, n in sorted(tally.cases.items())),
+            *(" ".join(failure.split())[:600] for failure in tally.failures),
         ]
         print("\n".join(lines))  # noqa: T201
     assert set(tally.cases) == {

@@ -282,6 +282,15 @@ def test_verify_password_over_72_bytes_is_false_not_an_error() -> None:
     assert security.verify_password("x" * 10_000, hashed) is False
 
 
+def test_a_password_past_72_bytes_counts_whole() -> None:
+    password = "p" * 72 + "-and more"
+    hashed = security.hash_password(password, rounds=ROUNDS)
+
+    assert security.verify_password(password, hashed) is True
+    assert security.verify_password("p" * 72, hashed) is False
+    assert security.verify_password("p" * 72 + "-and less", hashed) is False
+
+
 def test_async_variants_agree_with_the_sync_ones() -> None:
     async def round_trip() -> tuple[bool, bool, bool]:
         hashed = await security.hash_password_async("async-password", rounds=ROUNDS)

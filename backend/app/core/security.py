@@ -1,5 +1,6 @@
 """Security primitives: password hashing, signed tokens and opaque refresh tokens."""
 
+import base64
 import functools
 import hashlib
 import hmac
@@ -15,7 +16,7 @@ import jwt
 from anyio import to_thread
 
 ALGORITHM = "HS256"
-# bcrypt reads only this many bytes of a password; the schemas refuse longer ones.
+# bcrypt reads only this many bytes of a password.
 BCRYPT_MAX_PASSWORD_BYTES = 72
 
 
@@ -29,17 +30,23 @@ class InvalidTokenError(Exception):
     """The token is malformed, expired, of another type or signed with another key."""
 
 
+def _bcrypt_input(password: str) -> bytes:
+    """What bcrypt hashes: the password, or, past the 72 bytes bcrypt reads, its
+    SHA-256 digest (as 44 base64 characters), so that every byte of it counts."""
+    encoded = password.encode()
+    if len(encoded) <= BCRYPT_MAX_PASSWORD_BYTES:
+        return encoded
+    return base64.b64encode(hashlib.sha256(encoded).digest())
+
+
 def hash_password(password: str, *, rounds: int) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
+    return bcrypt.hashpw(
+        _bcrypt_input(password), bcrypt.gensalt(rounds=rounds)
+    ).decode()
 
 
 def verify_password(password: str, hashed_password: str) -> bool:
-    encoded = password.encode()
-    if len(encoded) > BCRYPT_MAX_PASSWORD_BYTES:
-        # No stored password can be this long; still spend the hashing time.
-        bcrypt.checkpw(encoded[:BCRYPT_MAX_PASSWORD_BYTES], hashed_password.encode())
-        return False
-    return bcrypt.checkpw(encoded, hashed_password.encode())
+    return bcrypt.checkpw(_bcrypt_input(password), hashed_password.encode())
 
 
 async def hash_password_async(password: str, *, rounds: int) -> str:

@@ -208,7 +208,7 @@ def test_reset_token_works_once(
 
     second = post_reset(client, token, random_password())
 
-    assert second.status_code == 400
+    assert second.status_code == 404
     assert second.json() == INVALID_RESET
     assert login_status(client, user.email, first_password) == 200
 
@@ -224,7 +224,7 @@ def test_every_outstanding_reset_token_dies_with_the_first_reset(
     assert post_reset(client, second_token, random_password()).status_code == 200
 
     response = post_reset(client, first_token, random_password())
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
 
 
@@ -244,7 +244,7 @@ def test_reset_token_dies_when_the_password_changes_otherwise(
 
     response = post_reset(client, token, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
     assert login_status(client, user.email, changed_password) == 200
 
@@ -264,7 +264,7 @@ def test_reset_token_dies_when_a_superuser_sets_the_password(
 
     response = post_reset(client, token, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
 
 
@@ -276,7 +276,7 @@ def test_access_token_is_not_a_reset_token(
 
     response = post_reset(client, access_token, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
     assert login_status(client, user.email, user.password) == 200
 
@@ -295,7 +295,7 @@ def test_expired_reset_token_is_refused(
 
     response = post_reset(client, expired, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
     assert login_status(client, user.email, user.password) == 200
     assert post_reset(client, in_date, random_password()).status_code == 200
@@ -316,7 +316,7 @@ def test_reset_token_signed_with_another_key_is_refused(
 
     response = post_reset(client, token, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
 
 
@@ -340,7 +340,7 @@ def test_reset_token_without_the_right_password_fingerprint_is_refused(
 
     response = post_reset(client, token, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
 
 
@@ -355,7 +355,7 @@ def test_reset_token_of_a_deleted_user_is_refused(
 
     response = post_reset(client, token, random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
 
 
@@ -376,18 +376,17 @@ def test_reset_for_a_user_deactivated_since_is_forbidden(
     assert response.json() == {"detail": "Inactive user"}
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b.c"])
-def test_garbage_reset_token_is_refused(client: TestClient, token: str) -> None:
-    response = post_reset(client, token, random_password())
+def test_garbage_reset_token_is_refused(client: TestClient) -> None:
+    response = post_reset(client, "a.b.c", random_password())
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json() == INVALID_RESET
+    # Not even the shape of a signed token: invalid input.
+    assert post_reset(client, "garbage", random_password()).status_code == 422
 
 
 @pytest.mark.parametrize(
-    "new_password",
-    ["p" * 73, "é" * 37, "short"],
-    ids=["73-bytes", "74-bytes-in-37-chars", "too-short"],
+    "new_password", ["p" * 129, "short"], ids=["129-characters", "too-short"]
 )
 def test_unusable_new_password_is_invalid_input_and_spends_no_token(
     client: TestClient,
@@ -406,13 +405,13 @@ def test_unusable_new_password_is_invalid_input_and_spends_no_token(
     assert post_reset(client, token, random_password()).status_code == 200
 
 
-def test_new_password_of_exactly_72_bytes_is_accepted(
+def test_new_password_past_72_bytes_is_accepted(
     client: TestClient, mailbox: Mailbox, superuser_headers: dict[str, str]
 ) -> None:
     user = create_user(client, superuser_headers)
     mailbox.clear()
     token, _ = request_reset_token(client, mailbox, user.email)
-    new_password = "é" * 36  # 36 characters, 72 bytes
+    new_password = "é" * 50  # 50 characters, 100 bytes: hashed whole
 
     assert post_reset(client, token, new_password).status_code == 200
     assert login_status(client, user.email, new_password) == 200

@@ -165,9 +165,11 @@ def test_refresh_without_a_token_is_unauthorized(client: TestClient) -> None:
         client.post(REFRESH, json={}), {"detail": "Missing refresh token"}
     )
     assert_unauthorized(
-        client.post(REFRESH, json={"refresh_token": ""}),
+        client.post(REFRESH, json={"refresh_token": None}),
         {"detail": "Missing refresh token"},
     )
+    # Not the shape of a refresh token: invalid input.
+    assert client.post(REFRESH, json={"refresh_token": ""}).status_code == 422
 
 
 def test_refresh_with_an_unknown_token_is_unauthorized(client: TestClient) -> None:
@@ -430,7 +432,7 @@ def test_failed_password_change_keeps_the_sessions(
         json={"current_password": "not-the-password", "new_password": "whatever-new"},
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json() == {"detail": "Incorrect password"}
     assert live_sessions(db_connection, user) == 1
     assert_token_works(client, user.headers)

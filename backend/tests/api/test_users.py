@@ -333,7 +333,7 @@ def test_update_user_me_email_with_wrong_password(
         },
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json() == {"detail": "Incorrect password"}
     me = client.get(f"{USERS}/me", headers=user.headers).json()
     assert me["email"] == user.email
@@ -481,7 +481,7 @@ def test_update_password_me_wrong_current_password(
         },
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.json() == {"detail": "Incorrect password"}
     assert login_status(client, user.email, user.password) == 200
     assert client.get(f"{USERS}/me", headers=user.headers).status_code == 200

@@ -123,7 +123,7 @@ export type ItemUpdate = {
     /**
      * Title
      */
-    title?: string | null;
+    title?: string;
     /**
      * Description
      */
@@ -375,19 +375,19 @@ export type UserUpdate = {
     /**
      * Email
      */
-    email?: string | null;
+    email?: string;
     /**
      * Is Active
      */
-    is_active?: boolean | null;
+    is_active?: boolean;
     /**
      * Is Superuser
      */
-    is_superuser?: boolean | null;
+    is_superuser?: boolean;
     /**
      * Is Verified
      */
-    is_verified?: boolean | null;
+    is_verified?: boolean;
     /**
      * Full Name
      */
@@ -395,7 +395,7 @@ export type UserUpdate = {
     /**
      * Password
      */
-    password?: string | null;
+    password?: string;
 };
 
 /**
@@ -411,11 +411,11 @@ export type UserUpdateMe = {
     /**
      * Email
      */
-    email?: string | null;
+    email?: string;
     /**
      * Current Password
      */
-    current_password?: string | null;
+    current_password?: string;
 };
 
 /**
@@ -521,7 +521,7 @@ export type ItemsReadItemsData = {
         /**
          * Cursor
          *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip` too, the page starts that many rows after the cursor.
          */
         cursor?: string | null;
     };
@@ -676,7 +676,7 @@ export type UsersReadUsersData = {
         /**
          * Cursor
          *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip` too, the page starts that many rows after the cursor.
          */
         cursor?: string | null;
     };
@@ -1254,7 +1254,7 @@ export type AuditReadAuditEventsData = {
         /**
          * Cursor
          *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk).
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip` too, the page starts that many rows after the cursor.
          */
         cursor?: string | null;
     };

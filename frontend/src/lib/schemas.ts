@@ -3,9 +3,7 @@ import { z } from "zod"
 
 export const MAX_TEXT = 255
 export const PASSWORD_MIN = 8
-export const PASSWORD_MAX = 72
-
-const utf8Length = (text: string) => new TextEncoder().encode(text).length
+export const PASSWORD_MAX = 128
 
 export const emailField = z
   .string()
@@ -18,10 +16,6 @@ export const passwordField = z
   .string()
   .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters`)
   .max(PASSWORD_MAX, `Use at most ${PASSWORD_MAX} characters`)
-  .refine(
-    (password) => utf8Length(password) <= PASSWORD_MAX,
-    "Too long: accented letters and symbols count as several characters",
-  )
 
 /** A password typed to prove who you are: only checked against the server. */
 const passwordAttempt = z

@@ -78,7 +78,7 @@ function ResetPasswordPage() {
           label="New password"
           autoComplete="new-password"
           autoFocus
-          hint="8 to 72 characters."
+          hint="8 to 128 characters."
           error={form.formState.errors.password?.message}
           {...form.register("password")}
         />

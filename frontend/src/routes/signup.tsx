@@ -78,7 +78,7 @@ function SignUpPage() {
           label="Password"
           autoComplete="new-password"
           required
-          hint="8 to 72 characters."
+          hint="8 to 128 characters."
           error={errors.password?.message}
           {...form.register("password")}
         />

@@ -27,10 +27,10 @@ from app.exceptions import (
     EmailNotVerifiedError,
     InactiveUserError,
     InvalidCredentialsError,
-    InvalidRequestError,
     NotFoundError,
     SessionError,
     UnauthorizedError,
+    invalid_reset_token,
 )
 from app.mail import generate_reset_password_email, send_email_in_background
 from app.models import (
@@ -243,7 +243,7 @@ async def reset_password(
     body: NewPassword, db: DbDep, settings: SettingsDep, audit: AuditDep
 ) -> Message:
     """Set a new password with the emailed token. The token works once; every session ends."""
-    invalid = InvalidRequestError("Invalid or expired reset token")
+    invalid = invalid_reset_token()
     try:
         claims: dict[str, Any] = security.decode_token(
             body.token,

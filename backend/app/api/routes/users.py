@@ -23,8 +23,8 @@ from app.exceptions import (
     ForbiddenError,
     IncorrectPasswordError,
     InvalidRequestError,
-    InvalidVerificationError,
     NotFoundError,
+    invalid_verification,
 )
 from app.mail import (
     generate_new_account_email,
@@ -265,10 +265,10 @@ async def verify_email(
             secret_key=settings.SECRET_KEY,
         )
     except security.InvalidTokenError as exc:
-        raise InvalidVerificationError() from exc
+        raise invalid_verification() from exc
     email = claims.get("email")
     if not isinstance(email, str):
-        raise InvalidVerificationError()
+        raise invalid_verification()
     user = await crud.confirm_email(
         db=db, user_id=claims["sub"], email=email, audit=audit.by(claims["sub"])
     )

@@ -111,7 +111,7 @@ function UserForm({
           label={user ? "New password" : "Password"}
           required={!user}
           autoComplete="new-password"
-          hint={user ? "Leave empty to keep the current password." : "8 to 72 characters."}
+          hint={user ? "Leave empty to keep the current password." : "8 to 128 characters."}
           error={errors.password?.message}
           {...form.register("password")}
         />

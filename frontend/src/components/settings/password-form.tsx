@@ -56,7 +56,7 @@ export function PasswordForm() {
           label="New password"
           autoComplete="new-password"
           required
-          hint="8 to 72 characters."
+          hint="8 to 128 characters."
           error={errors.password?.message}
           {...form.register("password")}
         />
