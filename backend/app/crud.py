@@ -1,22 +1,23 @@
-"""Every query, commit and business rule of the API, as flat keyword-only functions.
+"""Every query, transaction and business rule of the API, as flat keyword-only functions.
 
-Each takes the database first (`db=`: `app.core.db.Database`, or a `Transaction`
-inside one) and speaks in table instances and schemas; the statements are built
-from the tables (see `app.core.db` for how they run).
+Each takes the database first (`db=`: `app.core.db.Database`, or a transaction of
+it) and speaks in table instances and schemas; `app.core.db` says how statements run.
 """
 
 import functools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Executable, Table, bindparam, func, literal, select, update
+from sqlalchemy import Executable, bindparam, func, literal, select, update
 from sqlmodel import SQLModel, col
 
 from app.core import security
-from app.core.db import Database, Statements, TableT, Transaction, as_table
-from app.core.listing import PageRequest, PageRows, Scope
+from app.core.db import Database, Statements, TableT, as_table
+from app.core.listing import PageRequest, PageRows, Scope, table_of
 from app.exceptions import (
     EmailAlreadyRegisteredError,
     EmailNotVerifiedError,
@@ -42,6 +43,8 @@ from app.models import (
     UserUpdateMe,
 )
 
+Event = AuditEventType
+
 # Login for an unknown email checks the password against this, so that it costs
 # the same time as a wrong password for a real account.
 _dummy_hashes: dict[int, str] = {}
@@ -60,6 +63,15 @@ def _dummy_hash(rounds: int) -> str:
 
 async def ping_database(*, db: Database) -> None:
     await db.scalar(select(literal(1)))
+
+
+@contextmanager
+def _email_must_be_free() -> Iterator[None]:
+    """The database keeps emails unique: a taken one is a 409, found at the write."""
+    try:
+        yield
+    except UniqueViolation as exc:
+        raise EmailAlreadyRegisteredError() from exc
 
 
 # Users ---------------------------------------------------------------------------
@@ -85,25 +97,16 @@ async def create_user(
     bcrypt_rounds: int,
     audit: AuditContext | None = None,
 ) -> User:
-    hashed_password = await security.hash_password_async(
+    hashed = await security.hash_password_async(
         user_create.password, rounds=bcrypt_rounds
     )
-    try:
+    with _email_must_be_free():
         async with db.transaction() as tx:
-            user = await tx.insert(User, user_create, hashed_password=hashed_password)
-            await add_audit_event(
-                db=tx,
-                audit=audit,
-                event_type=AuditEventType.USER_CREATED,
-                target_id=user.id,
-                details={
-                    "email": user.email,
-                    "is_superuser": user.is_superuser,
-                    "is_verified": user.is_verified,
-                },
+            user = await tx.insert(User, user_create, hashed_password=hashed)
+            flags = {"is_superuser": user.is_superuser, "is_verified": user.is_verified}
+            await record(
+                tx, audit, Event.USER_CREATED, user.id, email=user.email, **flags
             )
-    except UniqueViolation as exc:
-        raise EmailAlreadyRegisteredError() from exc
     return user
 
 
@@ -116,24 +119,17 @@ async def update_user(
     audit: AuditContext | None = None,
 ) -> User:
     """Apply the fields that were sent; a new password or deactivation ends every session."""
-    changes: dict[str, Any] = user_in.model_dump(
-        exclude_unset=True, exclude={"current_password"}
-    )
-    password = changes.pop("password", None)
-    if password is not None:
+    changes = user_in.model_dump(exclude_unset=True, exclude={"current_password"})
+    if (password := changes.pop("password", None)) is not None:
         changes["hashed_password"] = await security.hash_password_async(
             password, rounds=bcrypt_rounds
         )
-    try:
+    with _email_must_be_free():
         async with db.transaction() as tx:
-            await _audit_user_changes(
-                db=tx, audit=audit, db_user=db_user, changes=changes
-            )
+            await _audit_user_changes(tx, audit, db_user, changes)
             if password is not None or changes.get("is_active") is False:
-                await _revoke_user_sessions(db=tx, user_id=db_user.id)
+                await tx.execute(_REVOKE_USER_SESSIONS, user_id=db_user.id)
             updated = await tx.update(User, db_user.id, changes)
-    except UniqueViolation as exc:
-        raise EmailAlreadyRegisteredError() from exc
     return updated or db_user
 
 
@@ -144,18 +140,14 @@ async def set_password(
     new_password: str,
     bcrypt_rounds: int,
     audit: AuditContext | None = None,
-    event_type: AuditEventType = AuditEventType.PASSWORD_CHANGED,
+    event_type: AuditEventType = Event.PASSWORD_CHANGED,
 ) -> None:
     """Change the password and revoke every session, so old tokens stop working."""
-    hashed_password = await security.hash_password_async(
-        new_password, rounds=bcrypt_rounds
-    )
+    hashed = await security.hash_password_async(new_password, rounds=bcrypt_rounds)
     async with db.transaction() as tx:
-        await tx.update(User, db_user.id, {"hashed_password": hashed_password})
-        await add_audit_event(
-            db=tx, audit=audit, event_type=event_type, target_id=db_user.id
-        )
-        await _revoke_user_sessions(db=tx, user_id=db_user.id)
+        await tx.update(User, db_user.id, {"hashed_password": hashed})
+        await record(tx, audit, event_type, db_user.id)
+        await tx.execute(_REVOKE_USER_SESSIONS, user_id=db_user.id)
 
 
 async def delete_user(
@@ -163,13 +155,7 @@ async def delete_user(
 ) -> None:
     """Delete the user; its items and sessions go with it."""
     async with db.transaction() as tx:
-        await add_audit_event(
-            db=tx,
-            audit=audit,
-            event_type=AuditEventType.USER_DELETED,
-            target_id=db_user.id,
-            details={"email": db_user.email},
-        )
+        await record(tx, audit, Event.USER_DELETED, db_user.id, email=db_user.email)
         await tx.delete(User, db_user.id)
 
 
@@ -183,9 +169,8 @@ async def authenticate(
 ) -> User:
     # One statement in autocommit: no connection waits on bcrypt below.
     user = await get_user_by_email(db=db, email=email)
-    hashed_password = user.hashed_password if user else _dummy_hash(bcrypt_rounds)
-    is_valid = await security.verify_password_async(password, hashed_password)
-    if user is None or not is_valid:
+    hashed = user.hashed_password if user else _dummy_hash(bcrypt_rounds)
+    if not await security.verify_password_async(password, hashed) or user is None:
         raise InvalidCredentialsError(user_id=user.id if user else None)
     if not user.is_active:
         raise InactiveUserError()
@@ -195,63 +180,44 @@ async def authenticate(
 
 
 async def request_email_change(
-    *,
-    db: Database,
-    db_user: User,
-    new_email: str,
-    audit: AuditContext | None = None,
+    *, db: Database, db_user: User, new_email: str, audit: AuditContext | None = None
 ) -> User:
     """Keep the new address aside until its confirmation link is followed."""
     if await get_user_by_email(db=db, email=new_email) is not None:
         raise EmailAlreadyRegisteredError()
     async with db.transaction() as tx:
         user = await tx.update(User, db_user.id, {"pending_email": new_email})
-        await add_audit_event(
-            db=tx,
-            audit=audit,
-            event_type=AuditEventType.EMAIL_CHANGE_REQUESTED,
-            target_id=db_user.id,
-            details={"new_email": new_email},
-        )
+        event = Event.EMAIL_CHANGE_REQUESTED
+        await record(tx, audit, event, db_user.id, new_email=new_email)
     return user or db_user
 
 
 async def confirm_email(
-    *,
-    db: Database,
-    user_id: uuid.UUID,
-    email: str,
-    audit: AuditContext | None = None,
+    *, db: Database, user_id: uuid.UUID, email: str, audit: AuditContext | None = None
 ) -> User:
     """Follow a verification link: verify the address, or switch to the pending one.
-
-    Each link works once: afterwards the address it names is no longer waiting.
-    """
+    Each link works once: afterwards the address it names is no longer waiting."""
     db_user = await get_user(db=db, user_id=user_id)
     if db_user is None or not db_user.is_active:
         raise invalid_verification()
-    changes: dict[str, Any]
-    if db_user.pending_email is not None and db_user.pending_email == email:
+    if db_user.pending_email == email:
         changes = {"email": email, "pending_email": None, "is_verified": True}
-        event_type = AuditEventType.EMAIL_CHANGED
-        details: dict[str, Any] = {"old_email": db_user.email, "new_email": email}
+        event, details = (
+            Event.EMAIL_CHANGED,
+            {"old_email": db_user.email, "new_email": email},
+        )
     elif db_user.email == email and not db_user.is_verified:
-        changes = {"is_verified": True}
-        event_type, details = AuditEventType.EMAIL_VERIFIED, {"email": email}
+        changes, event, details = (
+            {"is_verified": True},
+            Event.EMAIL_VERIFIED,
+            {"email": email},
+        )
     else:
         raise invalid_verification()
-    try:
+    with _email_must_be_free():
         async with db.transaction() as tx:
             user = await tx.update(User, db_user.id, changes)
-            await add_audit_event(
-                db=tx,
-                audit=audit,
-                event_type=event_type,
-                target_id=db_user.id,
-                details=details,
-            )
-    except UniqueViolation as exc:
-        raise EmailAlreadyRegisteredError() from exc
+            await record(tx, audit, event, db_user.id, **details)
     return user or db_user
 
 
@@ -259,8 +225,7 @@ async def confirm_email(
 
 # The access-token check on nearly every request: the user, if the session the token
 # names is live. One statement, compiled once.
-_users: Table = User.__table__  # type: ignore[attr-defined]
-_sessions: Table = UserSession.__table__  # type: ignore[attr-defined]
+_users, _sessions = table_of(User), table_of(UserSession)
 _USER_WITH_SESSION = _users.join(_sessions, _sessions.c.user_id == _users.c.id)
 _SESSION_IS_LIVE = (
     _users.c.id == bindparam("user_id"),
@@ -279,19 +244,12 @@ async def get_session_user(
     return as_table(User, row) if row else None
 
 
-_ROW = "row."
-
-
 @functools.cache
 def _session_user_and_row(table: type[SQLModel]) -> Executable:
-    rows: Table = table.__table__  # type: ignore[attr-defined]
-    return (
-        select(_users, *(column.label(f"{_ROW}{column.name}") for column in rows.c))
-        .select_from(
-            _USER_WITH_SESSION.outerjoin(rows, rows.c.id == bindparam("row_id"))
-        )
-        .where(*_SESSION_IS_LIVE)
-    )
+    rows = table_of(table)
+    shown = (column.label(f"row.{column.name}") for column in rows.c)
+    joined = _USER_WITH_SESSION.outerjoin(rows, rows.c.id == bindparam("row_id"))
+    return select(_users, *shown).select_from(joined).where(*_SESSION_IS_LIVE)
 
 
 async def get_session_user_and_row(
@@ -315,40 +273,28 @@ async def get_session_user_and_row(
         return None, None
     user, row = {}, {}
     for name, value in found.items():
-        if name.startswith(_ROW):
-            row[name.removeprefix(_ROW)] = value
+        if name.startswith("row."):
+            row[name[4:]] = value
         else:
             user[name] = value
-    shown = as_table(table, row) if row["id"] is not None else None
-    return as_table(User, user), shown
+    return as_table(User, user), as_table(table, row) if row["id"] is not None else None
 
 
 async def create_session(
-    *,
-    db: Database,
-    user: User,
-    lifetime: timedelta,
-    audit: AuditContext | None = None,
+    *, db: Database, user: User, lifetime: timedelta, audit: AuditContext | None = None
 ) -> tuple[UserSession, str]:
     """Start a login session; return it with its first refresh token (in clear)."""
     refresh_token = security.generate_refresh_token()
+    expires_at = datetime.now(UTC) + lifetime
     async with db.transaction() as tx:
-        user_session = await tx.insert(
-            UserSession, user_id=user.id, expires_at=datetime.now(UTC) + lifetime
+        session = await tx.insert(UserSession, user_id=user.id, expires_at=expires_at)
+        token_hash = security.hash_refresh_token(refresh_token)
+        await tx.insert(RefreshToken, token_hash=token_hash, session_id=session.id)
+        audit = audit.by(user.id) if audit else None
+        await record(
+            tx, audit, Event.LOGIN_SUCCEEDED, user.id, session_id=str(session.id)
         )
-        await tx.insert(
-            RefreshToken,
-            token_hash=security.hash_refresh_token(refresh_token),
-            session_id=user_session.id,
-        )
-        await add_audit_event(
-            db=tx,
-            audit=audit.by(user.id) if audit else None,
-            event_type=AuditEventType.LOGIN_SUCCEEDED,
-            target_id=user.id,
-            details={"session_id": str(user_session.id)},
-        )
-    return user_session, refresh_token
+    return session, refresh_token
 
 
 _CLAIM_REFRESH_TOKEN = (
@@ -382,42 +328,33 @@ async def rotate_refresh_token(
         session_id = await tx.scalar(_CLAIM_REFRESH_TOKEN, token_hash=token_hash)
         if session_id is None:
             session_id = await _session_of_replayed_token(
-                db=tx, token_hash=token_hash, reuse_grace=reuse_grace, audit=audit
+                tx, token_hash=token_hash, reuse_grace=reuse_grace, audit=audit
             )
         if session_id is not None:
             # Raising here rolls the claim back: the token stays as it was.
-            user, user_session = await _live_session(db=tx, session_id=session_id)
-            await tx.insert(
-                RefreshToken,
-                token_hash=security.hash_refresh_token(new_token),
-                session_id=session_id,
-            )
-    # A replay outside the grace: raised after the block, so the revocation it
+            session = await tx.get(UserSession, session_id)
+            if (
+                session is None
+                or session.revoked_at
+                or session.expires_at <= datetime.now(UTC)
+            ):
+                raise SessionError()
+            user = await tx.get(User, session.user_id)
+            if user is None or not user.is_active:
+                raise InactiveUserError()
+            new_hash = security.hash_refresh_token(new_token)
+            await tx.insert(RefreshToken, token_hash=new_hash, session_id=session_id)
+    # A replay outside the grace: raised after the block, so that the revocation it
     # recorded is kept.
     if session_id is None:
         raise RefreshTokenReuseError()
-    return user, user_session, new_token
-
-
-async def _live_session(
-    *, db: Transaction, session_id: uuid.UUID
-) -> tuple[User, UserSession]:
-    user_session = await db.get(UserSession, session_id)
-    if (
-        user_session is None
-        or user_session.revoked_at is not None
-        or user_session.expires_at <= datetime.now(UTC)
-    ):
-        raise SessionError()
-    user = await db.get(User, user_session.user_id)
-    if user is None or not user.is_active:
-        raise InactiveUserError()
-    return user, user_session
+    assert user is not None and session is not None  # checked in the block
+    return user, session, new_token
 
 
 async def _session_of_replayed_token(
+    db: Statements,
     *,
-    db: Transaction,
     token_hash: str,
     reuse_grace: timedelta,
     audit: AuditContext | None,
@@ -429,52 +366,30 @@ async def _session_of_replayed_token(
         raise SessionError()
     if reused.used_at is not None and datetime.now(UTC) - reused.used_at < reuse_grace:
         return reused.session_id
-    await _revoke_session(db=db, session_id=reused.session_id)
-    reused_session = await db.get(UserSession, reused.session_id)
-    await add_audit_event(
-        db=db,
-        audit=audit,
-        event_type=AuditEventType.REFRESH_TOKEN_REUSED,
-        target_id=reused_session.user_id if reused_session else None,
-        details={"session_id": str(reused.session_id)},
-    )
+    await db.execute(_REVOKE_SESSION, id=reused.session_id)
+    session = await db.get(UserSession, reused.session_id)
+    target = session.user_id if session else None
+    event = Event.REFRESH_TOKEN_REUSED
+    await record(db, audit, event, target, session_id=str(reused.session_id))
     return None
 
 
 async def revoke_session(
-    *,
-    db: Database,
-    session_id: uuid.UUID,
-    audit: AuditContext | None = None,
+    *, db: Database, session_id: uuid.UUID, audit: AuditContext | None = None
 ) -> None:
     async with db.transaction() as tx:
-        await _revoke_session(db=tx, session_id=session_id)
-        await add_audit_event(
-            db=tx,
-            audit=audit,
-            event_type=AuditEventType.LOGOUT,
-            target_id=audit.actor_id if audit else None,
-            details={"session_id": str(session_id)},
-        )
+        await tx.execute(_REVOKE_SESSION, id=session_id)
+        actor = audit.actor_id if audit else None
+        await record(tx, audit, Event.LOGOUT, actor, session_id=str(session_id))
 
 
-_REVOKE_SESSIONS = (
+_REVOKE = (
     update(UserSession)
     .where(col(UserSession.revoked_at).is_(None))
     .values(revoked_at=func.now())
 )
-_REVOKE_SESSION = _REVOKE_SESSIONS.where(col(UserSession.id) == bindparam("id"))
-_REVOKE_USER_SESSIONS = _REVOKE_SESSIONS.where(
-    col(UserSession.user_id) == bindparam("user_id")
-)
-
-
-async def _revoke_session(*, db: Statements, session_id: uuid.UUID) -> None:
-    await db.execute(_REVOKE_SESSION, id=session_id)
-
-
-async def _revoke_user_sessions(*, db: Statements, user_id: uuid.UUID) -> None:
-    await db.execute(_REVOKE_USER_SESSIONS, user_id=user_id)
+_REVOKE_SESSION = _REVOKE.where(col(UserSession.id) == bindparam("id"))
+_REVOKE_USER_SESSIONS = _REVOKE.where(col(UserSession.user_id) == bindparam("user_id"))
 
 
 # Items ---------------------------------------------------------------------------
@@ -506,71 +421,50 @@ async def delete_item(*, db: Database, item_id: uuid.UUID, scope: Scope) -> bool
 # Audit log -----------------------------------------------------------------------
 
 
-async def add_audit_event(
-    *,
+async def record(
     db: Statements,
     audit: AuditContext | None,
     event_type: AuditEventType,
     target_id: uuid.UUID | None = None,
-    details: dict[str, Any] | None = None,
+    **details: Any,
 ) -> None:
-    """Record an event; inside a transaction it is kept only if the change is."""
-    if audit is None:
-        return
-    await db.insert(
-        AuditEvent,
-        event_type=event_type,
-        actor_id=audit.actor_id,
-        target_id=target_id,
-        ip=audit.ip[:64] if audit.ip else None,
-        request_id=audit.request_id,
-        details=details or {},
-    )
+    """Record a security event; inside a transaction it is kept only if the change is."""
+    if audit is not None:
+        ip = audit.ip[:64] if audit.ip else None
+        await db.insert(
+            AuditEvent,
+            event_type=event_type,
+            actor_id=audit.actor_id,
+            target_id=target_id,
+            ip=ip,
+            request_id=audit.request_id,
+            details=details,
+        )
 
 
 async def _audit_user_changes(
-    *,
-    db: Transaction,
-    audit: AuditContext | None,
-    db_user: User,
-    changes: dict[str, Any],
+    db: Statements, audit: AuditContext | None, user: User, changes: dict[str, Any]
 ) -> None:
-    changed = sorted(
+    changed = {
         name
         for name, value in changes.items()
-        if name == "hashed_password" or getattr(db_user, name) != value
-    )
+        if name == "hashed_password" or getattr(user, name) != value
+    }
     if not changed:
         return
-    fields = ["password" if name == "hashed_password" else name for name in changed]
-    events: list[tuple[AuditEventType, dict[str, Any]]] = [
-        (AuditEventType.USER_UPDATED, {"fields": sorted(fields)})
-    ]
+    fields = sorted("password" if n == "hashed_password" else n for n in changed)
+    await record(db, audit, Event.USER_UPDATED, user.id, fields=fields)
     if "is_superuser" in changed:
-        events.append(
-            (AuditEventType.ROLE_CHANGED, {"is_superuser": changes["is_superuser"]})
-        )
+        role = changes["is_superuser"]
+        await record(db, audit, Event.ROLE_CHANGED, user.id, is_superuser=role)
     if "is_active" in changed:
-        events.append(
-            (AuditEventType.ACTIVE_CHANGED, {"is_active": changes["is_active"]})
-        )
+        active = changes["is_active"]
+        await record(db, audit, Event.ACTIVE_CHANGED, user.id, is_active=active)
     if "email" in changed:
-        events.append(
-            (
-                AuditEventType.EMAIL_CHANGED,
-                {"old_email": db_user.email, "new_email": changes["email"]},
-            )
-        )
+        emails = {"old_email": user.email, "new_email": changes["email"]}
+        await record(db, audit, Event.EMAIL_CHANGED, user.id, **emails)
     if "hashed_password" in changed:
-        events.append((AuditEventType.PASSWORD_CHANGED, {}))
-    for event_type, details in events:
-        await add_audit_event(
-            db=db,
-            audit=audit,
-            event_type=event_type,
-            target_id=db_user.id,
-            details=details,
-        )
+        await record(db, audit, Event.PASSWORD_CHANGED, user.id)
 
 
 async def list_audit_events(

@@ -4,8 +4,7 @@ DomainError
 ├── NotFoundError                 -> 404 (absent, or not the caller's to see)
 │   └── InvalidLinkError          (an emailed link that is unknown, expired or used)
 ├── ForbiddenError                -> 403
-│   ├── InactiveUserError
-│   ├── EmailNotVerifiedError
+│   ├── InactiveUserError, EmailNotVerifiedError
 │   └── IncorrectPasswordError    (the password that confirms an account change)
 ├── EmailAlreadyRegisteredError   -> 409
 ├── InvalidRequestError           -> 400
@@ -14,8 +13,8 @@ DomainError
     └── SessionError
         └── RefreshTokenReuseError (and the whole session is revoked)
 
-Routes raise these (or let them rise from crud); `app.edge.errors` turns each into
-its answer through STATUS_CODES, in one place.
+Routes raise these (or let them rise from crud); `app.edge.errors` answers each with
+its STATUS_CODES entry, in one place. The message is the answer's `detail`.
 """
 
 import uuid
@@ -24,11 +23,13 @@ from fastapi import status
 
 
 class DomainError(Exception):
-    """Base of the outcomes a caller is expected to handle; the message is the
-    answer's `detail`. `headers` go on the answer (a cookie to clear, say)."""
+    """Base of the outcomes a caller is expected to handle. `headers` go on the
+    answer (a cookie to clear, say)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    message = "The request could not be carried out"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
         self.headers: dict[str, str] = {}
 
 
@@ -38,43 +39,54 @@ class NotFoundError(DomainError):
 
 
 class InvalidLinkError(NotFoundError):
-    """Nothing waits behind this link (a token well formed, but unknown, expired or
-    already used): as absent as a row that is not there."""
+    """Nothing waits behind this link: as absent as a row that is not there."""
 
     def __init__(self, message: str) -> None:
         DomainError.__init__(self, message)
 
 
 class ForbiddenError(DomainError):
-    def __init__(
-        self, message: str = "The user doesn't have enough privileges"
-    ) -> None:
-        super().__init__(message)
+    message = "The user doesn't have enough privileges"
 
 
 class InactiveUserError(ForbiddenError):
-    def __init__(self) -> None:
-        super().__init__("Inactive user")
+    message = "Inactive user"
 
 
 class EmailNotVerifiedError(ForbiddenError):
-    def __init__(self) -> None:
-        # The UI keys on this exact text to offer a new verification link.
-        super().__init__("Email not verified")
+    message = "Email not verified"  # the UI offers a new link on this exact text
 
 
 class IncorrectPasswordError(ForbiddenError):
-    def __init__(self) -> None:
-        super().__init__("Incorrect password")
+    message = "Incorrect password"
 
 
 class EmailAlreadyRegisteredError(DomainError):
-    def __init__(self) -> None:
-        super().__init__("A user with this email already exists")
+    message = "A user with this email already exists"
 
 
 class InvalidRequestError(DomainError):
     """Well-formed, but not acceptable as it stands."""
+
+
+class UnauthorizedError(DomainError):
+    message = "Could not validate credentials"
+
+
+class InvalidCredentialsError(UnauthorizedError):
+    message = "Incorrect email or password"
+
+    def __init__(self, user_id: uuid.UUID | None = None) -> None:
+        super().__init__()
+        self.user_id = user_id  # whose password was wrong, for the audit log
+
+
+class SessionError(UnauthorizedError):
+    message = "Invalid or expired refresh token"
+
+
+class RefreshTokenReuseError(SessionError):
+    message = "Refresh token was already used; the session is revoked"
 
 
 def invalid_verification() -> InvalidLinkError:
@@ -85,28 +97,6 @@ def invalid_reset_token() -> InvalidLinkError:
     return InvalidLinkError("Invalid or expired reset token")
 
 
-class UnauthorizedError(DomainError):
-    def __init__(self, message: str = "Could not validate credentials") -> None:
-        super().__init__(message)
-
-
-class InvalidCredentialsError(UnauthorizedError):
-    def __init__(self, user_id: uuid.UUID | None = None) -> None:
-        super().__init__("Incorrect email or password")
-        # The account whose password was wrong, for the audit log; never shown.
-        self.user_id = user_id
-
-
-class SessionError(UnauthorizedError):
-    def __init__(self, message: str = "Invalid or expired refresh token") -> None:
-        super().__init__(message)
-
-
-class RefreshTokenReuseError(SessionError):
-    def __init__(self) -> None:
-        super().__init__("Refresh token was already used; the session is revoked")
-
-
 # The most specific class listed wins (looked up along each error's class hierarchy).
 STATUS_CODES: dict[type[DomainError], int] = {
     NotFoundError: status.HTTP_404_NOT_FOUND,
@@ -114,11 +104,9 @@ STATUS_CODES: dict[type[DomainError], int] = {
     EmailAlreadyRegisteredError: status.HTTP_409_CONFLICT,
     InvalidRequestError: status.HTTP_400_BAD_REQUEST,
     UnauthorizedError: status.HTTP_401_UNAUTHORIZED,
+    DomainError: status.HTTP_400_BAD_REQUEST,
 }
 
 
 def status_code_of(error: DomainError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS_CODES:
-            return STATUS_CODES[cls]
-    return status.HTTP_400_BAD_REQUEST
+    return next(STATUS_CODES[c] for c in type(error).__mro__ if c in STATUS_CODES)

@@ -2,19 +2,18 @@
 
 Statements are SQLAlchemy Core built from the SQLModel tables (`select(Item)`,
 `insert(Item)...returning(...)`), so a column added to a table reaches every query
-with no column list typed anywhere. Each statement is compiled for PostgreSQL once
-per shape and sent by psycopg over one connection pool:
+with no column list typed anywhere. Each is compiled for PostgreSQL once (`compiled`)
+and sent by psycopg over one connection pool:
 
 - `Database` runs each statement on its own, in autocommit: one round trip, with no
   BEGIN or COMMIT around it (most requests need exactly one statement);
-- `Database.transaction()` runs several on one connection, all or nothing.
+- `async with db.transaction() as tx:` runs several on one connection, all or nothing.
 
-Both offer the same calls: `one`, `all`, `scalar` and `execute` for any statement,
-and `get`, `insert`, `update`, `delete` and `page` for any table (`app.core.listing`
-builds those). Plain reads come back as dicts; the table calls give instances of the
-table class, made from the row without validating it again: stored data was
-validated on its way in. Treat them as read-only snapshots and change rows with
-`update`.
+Both offer `one`, `all`, `scalar` and `execute` for any statement, and `find`, `get`,
+`insert`, `update`, `delete` and `page` for any table (`app.core.listing` builds
+those). Plain reads give dicts; the table calls give table instances made from the
+row without validating it again (stored data was validated on its way in): read-only
+snapshots, changed with `update`.
 """
 
 import uuid
@@ -35,15 +34,14 @@ from sqlmodel import SQLModel
 
 from app.core import listing
 from app.core.config import Settings
-from app.core.listing import PageRequest, PageRows, Scope
+from app.core.listing import ALL, PageRequest, PageRows, Scope
 
 Row = dict[str, Any]
 TableT = TypeVar("TableT", bound=SQLModel)
 
 _DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
-# A statement object is compiled the first time it is run and kept while it lives:
-# those built once (at import, or by `app.core.listing` per table) compile once; one
-# built for a single call is compiled for that call.
+# A statement is compiled the first time it runs and kept while it lives: those built
+# once (at import, or by `app.core.listing`) compile once.
 _compiled: "weakref.WeakKeyDictionary[Executable, tuple[str, Row]]" = (
     weakref.WeakKeyDictionary()
 )
@@ -51,11 +49,9 @@ _compiled: "weakref.WeakKeyDictionary[Executable, tuple[str, Row]]" = (
 
 def compiled(statement: Executable) -> tuple[str, Row]:
     """The statement's SQL for psycopg, and the values bound in it."""
-    found = _compiled.get(statement)
-    if found is None:
+    if (found := _compiled.get(statement)) is None:
         result = cast(ClauseElement, statement).compile(dialect=_DIALECT)
-        found = (result.string, dict(result.params))
-        _compiled[statement] = found
+        found = _compiled[statement] = (result.string, dict(result.params))
     return found
 
 
@@ -68,56 +64,58 @@ class DatabaseNotConfiguredError(RuntimeError):
     """DATABASE_URL is missing: the run and test commands provide one."""
 
 
-def sqlalchemy_url(database_url: str) -> str:
-    """A libpq-style `postgresql://` URL naming the psycopg driver (for Alembic)."""
+def _url(database_url: str, driver: str) -> str:
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         raise ValueError("DATABASE_URL must be a PostgreSQL URL")
-    return url.set(drivername="postgresql+psycopg").render_as_string(
-        hide_password=False
-    )
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """The URL naming the psycopg driver (for Alembic)."""
+    return _url(database_url, "postgresql+psycopg")
 
 
 def libpq_url(database_url: str) -> str:
     """The URL as libpq reads it: a `postgresql+psycopg://` one loses its driver."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        raise ValueError("DATABASE_URL must be a PostgreSQL URL")
-    if url.drivername == "postgresql":
-        return database_url
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    plain = make_url(database_url).drivername == "postgresql"
+    return database_url if plain else _url(database_url, "postgresql")
+
+
+async def _fetch(
+    connection: AsyncConnection[DictRow],
+    statement: Executable,
+    params: Mapping[str, Any],
+) -> list[DictRow]:
+    sql, bound = compiled(statement)
+    cursor = await connection.execute(sql, {**bound, **params})
+    return await cursor.fetchall() if cursor.description else []
 
 
 class Statements:
-    """The calls shared by `Database` and `Transaction`; each subclass says how one
-    statement reaches a connection."""
+    """The calls `Database` and `Transaction` share; each says how a statement
+    reaches a connection (`_fetch`)."""
 
     async def _fetch(
-        self, statement: Executable, params: Mapping[str, Any], *, many: bool
-    ) -> list[DictRow]:
-        raise NotImplementedError
-
-    async def _run(self, statement: Executable, params: Mapping[str, Any]) -> int:
+        self, statement: Executable, params: Mapping[str, Any]
+    ) -> list[Row]:
         raise NotImplementedError
 
     async def one(self, statement: Executable, **params: Any) -> Row | None:
         """The first row the statement returns, or None."""
-        rows = await self._fetch(statement, params, many=False)
+        rows = await self._fetch(statement, params)
         return rows[0] if rows else None
 
     async def all(self, statement: Executable, **params: Any) -> list[Row]:
-        return list(await self._fetch(statement, params, many=True))
+        return await self._fetch(statement, params)
 
     async def scalar(self, statement: Executable, **params: Any) -> Any:
         """The first column of the first row, or None."""
         row = await self.one(statement, **params)
         return next(iter(row.values())) if row else None
 
-    async def execute(self, statement: Executable, **params: Any) -> int:
-        """Run a statement for its effect; the number of rows it touched."""
-        return await self._run(statement, params)
-
-    # Any table ------------------------------------------------------------------
+    async def execute(self, statement: Executable, **params: Any) -> None:
+        await self._fetch(statement, params)
 
     async def find(self, table: type[TableT], **equal: Any) -> TableT | None:
         """The first row whose columns equal these values (`find(User, email=...)`)."""
@@ -125,12 +123,11 @@ class Statements:
         return as_table(table, row) if row else None
 
     async def get(
-        self, table: type[TableT], row_id: uuid.UUID, *, scope: Scope = listing.ALL
+        self, table: type[TableT], row_id: uuid.UUID, *, scope: Scope = ALL
     ) -> TableT | None:
         """The row with this id, if it is within `scope`."""
-        row = await self.one(
-            listing.get_statement(table, scope.column), id=row_id, **scope.params
-        )
+        statement = listing.get_statement(table, scope.column)
+        row = await self.one(statement, id=row_id, **scope.params)
         return as_table(table, row) if row else None
 
     async def insert(
@@ -140,8 +137,7 @@ class Statements:
         table class's defaults for the rest; the row as stored."""
         row = listing.new_row(table, data, values)
         stored = await self.one(listing.insert_statement(table, tuple(row)), **row)
-        assert stored is not None  # INSERT ... RETURNING gives its row
-        return as_table(table, stored)
+        return as_table(table, cast(Row, stored))
 
     async def update(
         self,
@@ -149,7 +145,7 @@ class Statements:
         row_id: uuid.UUID,
         changes: Mapping[str, Any],
         *,
-        scope: Scope = listing.ALL,
+        scope: Scope = ALL,
     ) -> TableT | None:
         """Set these columns of the row, if it is within `scope`; the row as stored,
         or None when there is no such row for this scope."""
@@ -160,7 +156,7 @@ class Statements:
         return as_table(table, row) if row else None
 
     async def delete(
-        self, table: type[TableT], row_id: uuid.UUID, *, scope: Scope = listing.ALL
+        self, table: type[SQLModel], row_id: uuid.UUID, *, scope: Scope = ALL
     ) -> bool:
         """Delete the row if it is within `scope`; whether it was."""
         statement = listing.delete_statement(table, scope.column)
@@ -169,25 +165,10 @@ class Statements:
     async def page(
         self, table: type[SQLModel], request: PageRequest, **options: Any
     ) -> PageRows:
-        """A page of the table's rows and the list's exact count (see
-        `app.core.listing.List` for the options: scope, filters, order, columns)."""
-        query = listing.List(table, request=request, **options)
-        return query.rows(await self.all(query.statement(), **query.params))
-
-
-async def _fetch(
-    connection: AsyncConnection[DictRow],
-    statement: Executable,
-    params: Mapping[str, Any],
-    *,
-    many: bool,
-) -> list[DictRow]:
-    sql, bound = compiled(statement)
-    cursor = await connection.execute(sql, {**bound, **params})
-    if many:
-        return await cursor.fetchall()
-    row = await cursor.fetchone()
-    return [row] if row is not None else []
+        """A page of the table's rows and the list's exact count, in one statement
+        (options: `app.core.listing.list_query`)."""
+        statement, params = listing.list_query(table, request, **options)
+        return listing.page_rows(await self.all(statement, **params), request)
 
 
 class Transaction(Statements):
@@ -197,17 +178,9 @@ class Transaction(Statements):
         self._connection = connection
 
     async def _fetch(
-        self, statement: Executable, params: Mapping[str, Any], *, many: bool
-    ) -> list[DictRow]:
-        return await _fetch(self._connection, statement, params, many=many)
-
-    async def _run(self, statement: Executable, params: Mapping[str, Any]) -> int:
-        sql, bound = compiled(statement)
-        cursor = await self._connection.execute(sql, {**bound, **params})
-        return cursor.rowcount
-
-
-Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+        self, statement: Executable, params: Mapping[str, Any]
+    ) -> list[Row]:
+        return await _fetch(self._connection, statement, params)
 
 
 async def _configure(connection: AsyncConnection[DictRow]) -> None:
@@ -228,9 +201,8 @@ class Database(Statements):
                 "DATABASE_URL is not set: start the app with the README's run command "
                 "(it starts an embedded PostgreSQL) or point DATABASE_URL at a server."
             )
-        # Table instances made from rows need their classes' attributes set up.
-        configure_mappers()
-        self.pool: Pool = AsyncConnectionPool(
+        configure_mappers()  # table instances made from rows need their attributes
+        self.pool = AsyncConnectionPool(
             libpq_url(settings.DATABASE_URL),
             connection_class=AsyncConnection[DictRow],
             kwargs={
@@ -253,16 +225,10 @@ class Database(Statements):
         await self.pool.close()
 
     async def _fetch(
-        self, statement: Executable, params: Mapping[str, Any], *, many: bool
-    ) -> list[DictRow]:
+        self, statement: Executable, params: Mapping[str, Any]
+    ) -> list[Row]:
         async with self.pool.connection() as connection:
-            return await _fetch(connection, statement, params, many=many)
-
-    async def _run(self, statement: Executable, params: Mapping[str, Any]) -> int:
-        sql, bound = compiled(statement)
-        async with self.pool.connection() as connection:
-            cursor = await connection.execute(sql, {**bound, **params})
-            return cursor.rowcount
+            return await _fetch(connection, statement, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

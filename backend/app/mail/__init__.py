@@ -2,9 +2,9 @@
 
 Every email is rendered twice from the same data, by `templates/<name>.html` and
 `templates/<name>.txt`, and sent as `multipart/alternative` (the text part first, then
-the HTML) with its own Message-ID on the sender's domain. Building a message
-(`build_message`) is kept apart from sending it (`send_email`), so a worker can send
-what a request prepared.
+the HTML) with its own Message-ID on the sender's domain. Routes use a `Mailer`
+(`MailerDep`), which sends each email after the answer; building a message
+(`build_message`) is kept apart from sending it (`send_email`).
 """
 
 import logging
@@ -14,7 +14,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -22,8 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from fastapi import BackgroundTasks
 from jinja2 import Environment, FileSystemLoader
 
+from app.core import security
 from app.core.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,9 +46,6 @@ class EmailDeliveryError(Exception):
     """The SMTP server refused the message or could not be reached."""
 
 
-# Rendering -------------------------------------------------------------------------
-
-
 @lru_cache
 def _environment() -> Environment:
     return Environment(
@@ -58,83 +57,121 @@ def _environment() -> Environment:
     )
 
 
-def render_email_template(*, template_name: str, context: dict[str, Any]) -> str:
-    return _environment().get_template(template_name).render(context)
-
-
-def _tidy_text(text: str) -> str:
-    """One blank line between paragraphs, no trailing spaces, one final newline."""
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
-
-
-def _render(*, template: str, subject: str, context: dict[str, Any]) -> EmailData:
-    context = {**context, "subject": subject}
-    return EmailData(
-        subject=subject,
-        html_content=render_email_template(
-            template_name=f"{template}.html", context=context
-        ),
-        text_content=_tidy_text(
-            render_email_template(template_name=f"{template}.txt", context=context)
-        ),
+def render(
+    template: str, subject: str, settings: Settings, **context: Any
+) -> EmailData:
+    """`templates/<template>.html` and `.txt`, from the same data."""
+    context |= {"subject": subject, "project_name": settings.PROJECT_NAME}
+    html, text = (
+        _environment().get_template(f"{template}.{kind}").render(context)
+        for kind in ("html", "txt")
     )
+    # One blank line between paragraphs, no trailing spaces, one final newline.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+    return EmailData(subject=subject, html_content=html, text_content=text)
 
 
-def _frontend_link(settings: Settings, path: str, token: str) -> str:
+def _link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.FRONTEND_HOST.rstrip('/')}/{path}?token={token}"
 
 
 def generate_test_email(*, settings: Settings, email_to: str) -> EmailData:
-    return _render(
-        template="test_email",
-        subject="Test email",
-        context={"project_name": settings.PROJECT_NAME, "email": email_to},
+    return render("test_email", "Test email", settings, email=email_to)
+
+
+def generate_new_account_email(*, settings: Settings, email_to: str) -> EmailData:
+    link = settings.FRONTEND_HOST
+    return render(
+        "new_account", "Your new account", settings, email=email_to, link=link
     )
 
 
 def generate_reset_password_email(
-    *, settings: Settings, email_to: str, token: str
+    *, settings: Settings, user_id: uuid.UUID, email_to: str, hashed_password: str
 ) -> EmailData:
-    return _render(
-        template="reset_password",
-        subject="Reset your password",
-        context={
-            "project_name": settings.PROJECT_NAME,
-            "email": email_to,
-            "valid_hours": settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS,
-            "link": _frontend_link(settings, "reset-password", token),
-        },
+    """A link that sets a new password, and dies once the password changes."""
+    token = security.create_token(
+        subject=user_id,
+        token_type=security.TokenType.PASSWORD_RESET,
+        expires_delta=timedelta(hours=settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS),
+        secret_key=settings.SECRET_KEY,
+        claims={"pwd": security.password_fingerprint(hashed_password)},
     )
-
-
-def generate_new_account_email(*, settings: Settings, email_to: str) -> EmailData:
-    return _render(
-        template="new_account",
-        subject="Your new account",
-        context={
-            "project_name": settings.PROJECT_NAME,
-            "email": email_to,
-            "link": settings.FRONTEND_HOST,
-        },
+    return render(
+        "reset_password",
+        "Reset your password",
+        settings,
+        email=email_to,
+        valid_hours=settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS,
+        link=_link(settings, "reset-password", token),
     )
 
 
 def generate_verification_email(
-    *, settings: Settings, email_to: str, token: str, is_change: bool
+    *, settings: Settings, user_id: uuid.UUID, email_to: str, is_change: bool
 ) -> EmailData:
-    """The link that proves `email_to` is the user's: at sign-up, or for a new address."""
-    return _render(
-        template="verify_email",
-        subject="Confirm your new email" if is_change else "Confirm your email",
-        context={
-            "project_name": settings.PROJECT_NAME,
-            "email": email_to,
-            "valid_hours": settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS,
-            "link": _frontend_link(settings, "verify-email", token),
-            "is_change": is_change,
-        },
+    """A single-use link proving `email_to` is the user's: at sign-up, or a new one."""
+    token = security.create_token(
+        subject=user_id,
+        token_type=security.TokenType.EMAIL_VERIFICATION,
+        expires_delta=timedelta(hours=settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS),
+        secret_key=settings.SECRET_KEY,
+        claims={"email": email_to},
     )
+    return render(
+        "verify_email",
+        "Confirm your new email" if is_change else "Confirm your email",
+        settings,
+        email=email_to,
+        valid_hours=settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS,
+        link=_link(settings, "verify-email", token),
+        is_change=is_change,
+    )
+
+
+class Mailer:
+    """The emails one request sends, each after the answer (`send_email_in_background`);
+    nothing when email is not configured."""
+
+    def __init__(self, settings: Settings, tasks: BackgroundTasks) -> None:
+        self.settings, self.tasks = settings, tasks
+
+    def send(self, email_to: str, email_data: EmailData) -> None:
+        if self.settings.emails_enabled:
+            self.tasks.add_task(
+                send_email_in_background,
+                settings=self.settings,
+                email_to=email_to,
+                email_data=email_data,
+            )
+
+    def verification(
+        self, user_id: uuid.UUID, email: str, *, is_change: bool = False
+    ) -> None:
+        data = generate_verification_email(
+            settings=self.settings, user_id=user_id, email_to=email, is_change=is_change
+        )
+        self.send(email, data)
+
+    def new_account(self, email: str) -> None:
+        self.send(
+            email, generate_new_account_email(settings=self.settings, email_to=email)
+        )
+
+    def reset_password(
+        self, user_id: uuid.UUID, email: str, hashed_password: str
+    ) -> None:
+        data = generate_reset_password_email(
+            settings=self.settings,
+            user_id=user_id,
+            email_to=email,
+            hashed_password=hashed_password,
+        )
+        self.send(email, data)
+
+    def test(self, email: str) -> None:
+        self.send(email, generate_test_email(settings=self.settings, email_to=email))
 
 
 # Building and sending --------------------------------------------------------------
@@ -146,7 +183,6 @@ def build_message(
     """The finished message: headers, then the text and HTML alternatives."""
     if not settings.EMAILS_FROM_EMAIL:
         raise EmailDeliveryError("EMAILS_FROM_EMAIL is not set")
-    sender_domain = settings.EMAILS_FROM_EMAIL.rpartition("@")[2]
     message = EmailMessage()
     message["Subject"] = email_data.subject
     message["From"] = Address(
@@ -157,7 +193,8 @@ def build_message(
     if settings.EMAILS_REPLY_TO:
         message["Reply-To"] = settings.EMAILS_REPLY_TO
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@{sender_domain}>"
+    domain = settings.EMAILS_FROM_EMAIL.rpartition("@")[2]
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
     # Quoted-printable keeps both parts readable on the wire whatever their line length.
     message.set_content(email_data.text_content, cte="quoted-printable")
     message.add_alternative(
@@ -176,33 +213,27 @@ def _local_hostname() -> str:
     return socket.getfqdn()
 
 
-def _connect(settings: Settings) -> smtplib.SMTP:
-    """A connection to the SMTP server that has greeted us, TLS from the start if asked."""
+def send_email(*, settings: Settings, email_to: str, email_data: EmailData) -> None:
+    """Send one message now; raise EmailDeliveryError when SMTP did not accept it."""
+    message = build_message(settings=settings, email_to=email_to, email_data=email_data)
     # Without a host, smtplib would return an unconnected client.
     if not settings.SMTP_HOST:
         raise EmailDeliveryError("SMTP_HOST is not set")
     implicit_tls = settings.SMTP_SSL and not settings.SMTP_TLS
     smtp_class = smtplib.SMTP_SSL if implicit_tls else smtplib.SMTP
-    return smtp_class(
-        host=settings.SMTP_HOST,
-        port=settings.SMTP_PORT,
-        local_hostname=_local_hostname(),
-        timeout=settings.SMTP_TIMEOUT_SECONDS,
-    )
-
-
-def send_email(*, settings: Settings, email_to: str, email_data: EmailData) -> None:
-    """Send one message now; raise EmailDeliveryError when SMTP did not accept it."""
-    message = build_message(settings=settings, email_to=email_to, email_data=email_data)
     try:
         # Leaving the block says QUIT and closes the connection, whatever happened.
-        with _connect(settings) as smtp:
+        with smtp_class(
+            host=settings.SMTP_HOST,
+            port=settings.SMTP_PORT,
+            local_hostname=_local_hostname(),
+            timeout=settings.SMTP_TIMEOUT_SECONDS,
+        ) as smtp:
             if settings.SMTP_TLS:
                 smtp.starttls()
             if settings.SMTP_USER:
                 smtp.login(settings.SMTP_USER, settings.SMTP_PASSWORD or "")
-            # The envelope sender is the From address.
-            smtp.send_message(message, to_addrs=[email_to])
+            smtp.send_message(message, to_addrs=[email_to])  # from: the From address
     except smtplib.SMTPResponseException as exc:
         reply = exc.smtp_error
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
@@ -216,36 +247,26 @@ def send_email(*, settings: Settings, email_to: str, email_data: EmailData) -> N
 def send_email_in_background(
     *, settings: Settings, email_to: str, email_data: EmailData
 ) -> None:
-    """Run after the response, so the requester never sees a failure.
-
-    A failed delivery is logged and tried again after SMTP_RETRY_BACKOFF_SECONDS,
-    doubling each time, up to SMTP_MAX_ATTEMPTS tries in all.
-    """
+    """Run after the response, so the requester never sees a failure. A failed
+    delivery is logged and tried again after SMTP_RETRY_BACKOFF_SECONDS, doubling
+    each time, up to SMTP_MAX_ATTEMPTS tries in all."""
     attempts = settings.SMTP_MAX_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
             send_email(settings=settings, email_to=email_to, email_data=email_data)
         except Exception as exc:
+            subject = email_data.subject
             if attempt == attempts:
                 logger.error(
-                    "Could not send email %r to %s",
-                    email_data.subject,
-                    email_to,
-                    exc_info=exc,
+                    "Could not send email %r to %s", subject, email_to, exc_info=exc
                 )
                 return
             delay = settings.SMTP_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
             logger.warning(
                 "Could not send email %r to %s (attempt %d of %d: %s); retrying in %.2f s",
-                email_data.subject,
-                email_to,
-                attempt,
-                attempts,
-                exc,
-                delay,
+                *(subject, email_to, attempt, attempts, exc, delay),
             )
-            # A worker thread of its own (a sync background task): sleeping is fine.
-            time.sleep(delay)
+            time.sleep(delay)  # a worker thread of its own: sleeping is fine
         else:
             logger.info("Sent email %r to %s", email_data.subject, email_to)
             return

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Cookie, Depends, Response, status
+from fastapi import APIRouter, Body, Cookie, Depends, Response, status
 from fastapi.responses import HTMLResponse
 
 from app import crud
@@ -10,6 +10,7 @@ from app.api.deps import (
     AuthenticatedDep,
     CurrentUser,
     DbDep,
+    MailerDep,
     SettingsDep,
     SuperuserDep,
 )
@@ -32,7 +33,7 @@ from app.exceptions import (
     UnauthorizedError,
     invalid_reset_token,
 )
-from app.mail import generate_reset_password_email, send_email_in_background
+from app.mail import generate_reset_password_email
 from app.models import (
     AuditEventType,
     Message,
@@ -49,6 +50,7 @@ router = APIRouter(tags=["login"])
 
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = f"{API_V1_STR}/login/refresh"
+FAILED = AuditEventType.LOGIN_FAILED
 
 
 def _issue_tokens(
@@ -99,32 +101,24 @@ async def login_access_token(
     Where email verification is required, an unverified account gets 403
     `Email not verified`. Repeated failures answer 429 with `Retry-After`.
     """
+    email = form_data.username
     try:
         user = await crud.authenticate(
             db=db,
-            email=form_data.username,
+            email=email,
             password=form_data.password,
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
             require_verified=settings.email_verification_required,
         )
     except InvalidCredentialsError as exc:
-        await count_failed_login(limiter, form_data.username)
-        await crud.add_audit_event(
-            db=db,
-            audit=audit,
-            event_type=AuditEventType.LOGIN_FAILED,
-            target_id=exc.user_id,
-            details={"email": form_data.username, "reason": "invalid_credentials"},
+        await count_failed_login(limiter, email)
+        await crud.record(
+            db, audit, FAILED, exc.user_id, email=email, reason="invalid_credentials"
         )
         raise
     except (InactiveUserError, EmailNotVerifiedError) as exc:
         reason = "inactive" if isinstance(exc, InactiveUserError) else "unverified"
-        await crud.add_audit_event(
-            db=db,
-            audit=audit,
-            event_type=AuditEventType.LOGIN_FAILED,
-            details={"email": form_data.username, "reason": reason},
-        )
+        await crud.record(db, audit, FAILED, email=email, reason=reason)
         raise
     user_session, refresh_token = await crud.create_session(
         db=db,
@@ -202,37 +196,14 @@ async def logout(
     return response
 
 
-def _password_reset_token(*, settings: Settings, user: User) -> str:
-    return security.create_token(
-        subject=user.id,
-        token_type=security.TokenType.PASSWORD_RESET,
-        expires_delta=timedelta(hours=settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS),
-        secret_key=settings.SECRET_KEY,
-        claims={"pwd": security.password_fingerprint(user.hashed_password)},
-    )
-
-
 @router.post("/password-recovery", responses=RATE_LIMITED)
 async def recover_password(
-    body: ThrottledPasswordRecovery,
-    db: DbDep,
-    settings: SettingsDep,
-    background_tasks: BackgroundTasks,
+    body: ThrottledPasswordRecovery, db: DbDep, mailer: MailerDep
 ) -> Message:
     """Email a password reset link. The answer is the same whether or not the account exists."""
     user = await crud.get_user_by_email(db=db, email=body.email)
-    if user is not None and user.is_active and settings.emails_enabled:
-        email_data = generate_reset_password_email(
-            settings=settings,
-            email_to=user.email,
-            token=_password_reset_token(settings=settings, user=user),
-        )
-        background_tasks.add_task(
-            send_email_in_background,
-            settings=settings,
-            email_to=user.email,
-            email_data=email_data,
-        )
+    if user is not None and user.is_active:
+        mailer.reset_password(user.id, user.email, user.hashed_password)
     return Message(
         message="If that email is registered, a password recovery link is on its way"
     )
@@ -283,7 +254,8 @@ async def recover_password_html_content(
         raise NotFoundError("User")
     email_data = generate_reset_password_email(
         settings=settings,
+        user_id=user.id,
         email_to=user.email,
-        token=_password_reset_token(settings=settings, user=user),
+        hashed_password=user.hashed_password,
     )
     return HTMLResponse(content=email_data.html_content)

@@ -1,13 +1,13 @@
 import uuid
-from datetime import timedelta
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, Depends, status
 
 from app import crud
 from app.api.deps import (
     AuditDep,
     CurrentUser,
     DbDep,
+    MailerDep,
     PageDep,
     SettingsDep,
     SuperuserDep,
@@ -18,18 +18,12 @@ from app.api.rate_limits import (
     throttle_signup,
 )
 from app.core import security
-from app.core.config import Settings
 from app.exceptions import (
     ForbiddenError,
     IncorrectPasswordError,
     InvalidRequestError,
     NotFoundError,
     invalid_verification,
-)
-from app.mail import (
-    generate_new_account_email,
-    generate_verification_email,
-    send_email_in_background,
 )
 from app.models import (
     Message,
@@ -47,34 +41,6 @@ from app.models import (
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-def send_verification(
-    *,
-    background_tasks: BackgroundTasks,
-    settings: Settings,
-    user: User,
-    email: str,
-    is_change: bool = False,
-) -> None:
-    """Email a single-use link proving `email` belongs to `user`."""
-    if not settings.emails_enabled:
-        return
-    token = security.create_token(
-        subject=user.id,
-        token_type=security.TokenType.EMAIL_VERIFICATION,
-        expires_delta=timedelta(hours=settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS),
-        secret_key=settings.SECRET_KEY,
-        claims={"email": email},
-    )
-    background_tasks.add_task(
-        send_email_in_background,
-        settings=settings,
-        email_to=email,
-        email_data=generate_verification_email(
-            settings=settings, email_to=email, token=token, is_change=is_change
-        ),
-    )
-
-
 @router.get("/")
 async def read_users(db: DbDep, _superuser: SuperuserDep, page: PageDep) -> UsersPublic:
     """List users, oldest first (superuser).
@@ -89,37 +55,20 @@ async def create_user(
     user_in: UserCreate,
     db: DbDep,
     settings: SettingsDep,
-    background_tasks: BackgroundTasks,
+    mailer: MailerDep,
     superuser: SuperuserDep,
     audit: AuditDep,
 ) -> UserPublic:
-    """Create a user (superuser). A welcome email goes out when email is configured.
-
-    Where verification is required, a user not created with `is_verified` also gets
-    a confirmation link.
+    """Create a user (superuser). A welcome email goes out when email is configured,
+    and a confirmation link where verification is required and `is_verified` is not set.
     """
+    rounds, audit = settings.BCRYPT_ROUNDS, audit.by(superuser.id)
     user = await crud.create_user(
-        db=db,
-        user_create=user_in,
-        bcrypt_rounds=settings.BCRYPT_ROUNDS,
-        audit=audit.by(superuser.id),
+        db=db, user_create=user_in, bcrypt_rounds=rounds, audit=audit
     )
     if settings.email_verification_required and not user.is_verified:
-        send_verification(
-            background_tasks=background_tasks,
-            settings=settings,
-            user=user,
-            email=user.email,
-        )
-    if settings.emails_enabled:
-        background_tasks.add_task(
-            send_email_in_background,
-            settings=settings,
-            email_to=user.email,
-            email_data=generate_new_account_email(
-                settings=settings, email_to=user.email
-            ),
-        )
+        mailer.verification(user.id, user.email)
+    mailer.new_account(user.email)
     return UserPublic.model_validate(user)
 
 
@@ -135,7 +84,7 @@ async def update_user_me(
     db: DbDep,
     settings: SettingsDep,
     current_user: CurrentUser,
-    background_tasks: BackgroundTasks,
+    mailer: MailerDep,
     audit: AuditDep,
 ) -> UserPublic:
     """Change the caller's name or email; a new email needs `current_password`.
@@ -145,20 +94,16 @@ async def update_user_me(
     """
     audit = audit.by(current_user.id)
     new_email = user_in.email if user_in.email != current_user.email else None
-    if new_email is not None:
-        assert user_in.current_password is not None  # the schema requires it
-        if not await security.verify_password_async(
-            user_in.current_password, current_user.hashed_password
-        ):
-            raise IncorrectPasswordError()
+    if new_email is not None and not await security.verify_password_async(
+        user_in.current_password or "", current_user.hashed_password
+    ):
+        raise IncorrectPasswordError()
     pending = new_email is not None and settings.email_verification_required
-    if pending:
-        # The other fields change now; the email waits for its confirmation.
-        user_in = UserUpdateMe.model_validate(
-            user_in.model_dump(
-                exclude_unset=True, exclude={"email", "current_password"}
-            )
+    if pending:  # the other fields change now; the email waits for its confirmation
+        others = user_in.model_dump(
+            exclude_unset=True, exclude={"email", "current_password"}
         )
+        user_in = UserUpdateMe.model_validate(others)
     user = await crud.update_user(
         db=db,
         db_user=current_user,
@@ -170,14 +115,7 @@ async def update_user_me(
         user = await crud.request_email_change(
             db=db, db_user=user, new_email=new_email, audit=audit
         )
-    if pending and new_email is not None:
-        send_verification(
-            background_tasks=background_tasks,
-            settings=settings,
-            user=user,
-            email=new_email,
-            is_change=True,
-        )
+        mailer.verification(user.id, new_email, is_change=True)
     return UserPublic.model_validate(user)
 
 
@@ -224,7 +162,7 @@ async def register_user(
     user_in: UserRegister,
     db: DbDep,
     settings: SettingsDep,
-    background_tasks: BackgroundTasks,
+    mailer: MailerDep,
     audit: AuditDep,
 ) -> UserPublic:
     """Create an account without being logged in (unless open registration is off).
@@ -241,12 +179,7 @@ async def register_user(
         audit=audit,
     )
     if settings.email_verification_required:
-        send_verification(
-            background_tasks=background_tasks,
-            settings=settings,
-            user=user,
-            email=user.email,
-        )
+        mailer.verification(user.id, user.email)
     return UserPublic.model_validate(user)
 
 
@@ -256,7 +189,7 @@ async def verify_email(
 ) -> UserPublic:
     """Follow an emailed link: confirm the account's email, or switch to the new one.
 
-    Each link works once; a used, expired or altered one answers 400.
+    Each link works once; a used, expired or altered one answers 404.
     """
     try:
         claims = security.decode_token(
@@ -266,8 +199,7 @@ async def verify_email(
         )
     except security.InvalidTokenError as exc:
         raise invalid_verification() from exc
-    email = claims.get("email")
-    if not isinstance(email, str):
+    if not isinstance(email := claims.get("email"), str):
         raise invalid_verification()
     user = await crud.confirm_email(
         db=db, user_id=claims["sub"], email=email, audit=audit.by(claims["sub"])
@@ -277,28 +209,19 @@ async def verify_email(
 
 @router.post("/verify-email/resend", responses=RATE_LIMITED)
 async def resend_verification_email(
-    body: ThrottledVerificationResend,
-    db: DbDep,
-    settings: SettingsDep,
-    background_tasks: BackgroundTasks,
+    body: ThrottledVerificationResend, db: DbDep, mailer: MailerDep
 ) -> Message:
     """Email a new confirmation link. The answer is the same whether or not the account exists."""
     user = await crud.get_user_by_email(db=db, email=body.email)
     if user is not None and user.is_active and not user.is_verified:
-        send_verification(
-            background_tasks=background_tasks,
-            settings=settings,
-            user=user,
-            email=user.email,
-        )
+        mailer.verification(user.id, user.email)
     return Message(
         message="If that email waits for confirmation, a new link is on its way"
     )
 
 
 async def _get_user_or_404(*, db: DbDep, user_id: uuid.UUID) -> User:
-    user = await crud.get_user(db=db, user_id=user_id)
-    if user is None:
+    if (user := await crud.get_user(db=db, user_id=user_id)) is None:
         raise NotFoundError("User")
     return user
 
@@ -326,9 +249,7 @@ async def update_user(
 ) -> UserPublic:
     """Update a user (superuser). A new password or deactivation ends its sessions."""
     user = await _get_user_or_404(db=db, user_id=user_id)
-    if user.id == superuser.id and (
-        user_in.is_active is False or user_in.is_superuser is False
-    ):
+    if user.id == superuser.id and False in (user_in.is_active, user_in.is_superuser):
         raise ForbiddenError("Super users cannot deactivate or demote themselves")
     user = await crud.update_user(
         db=db,

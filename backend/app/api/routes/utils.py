@@ -1,8 +1,7 @@
-from fastapi import APIRouter, BackgroundTasks, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 
 from app import crud
-from app.api.deps import DbDep, SettingsDep, SuperuserDep
-from app.mail import generate_test_email, send_email_in_background
+from app.api.deps import DbDep, MailerDep, SettingsDep, SuperuserDep
 from app.models import Message, TestEmail
 
 router = APIRouter(prefix="/utils", tags=["utils"])
@@ -10,10 +9,7 @@ router = APIRouter(prefix="/utils", tags=["utils"])
 
 @router.post("/test-email/", status_code=status.HTTP_202_ACCEPTED)
 async def test_email(
-    body: TestEmail,
-    settings: SettingsDep,
-    background_tasks: BackgroundTasks,
-    _superuser: SuperuserDep,
+    body: TestEmail, settings: SettingsDep, mailer: MailerDep, _superuser: SuperuserDep
 ) -> Message:
     """Send a test email (superuser); it goes out after this answer."""
     if not settings.emails_enabled:
@@ -21,12 +17,7 @@ async def test_email(
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             detail="Email is not configured on this server (set SMTP_HOST and EMAILS_FROM_EMAIL)",
         )
-    background_tasks.add_task(
-        send_email_in_background,
-        settings=settings,
-        email_to=body.email_to,
-        email_data=generate_test_email(settings=settings, email_to=body.email_to),
-    )
+    mailer.test(body.email_to)
     return Message(message="Test email queued")
 
 
