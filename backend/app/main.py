@@ -12,7 +12,8 @@ from app.core.config import API_V1_STR, Settings, get_settings
 from app.core.db import Database
 from app.core.logging import configure_logging
 from app.core.rate_limit import RateLimiter, key_prefix
-from app.edge import install_edge, serve_frontend
+from app.edge import install_edge
+from app.edge.frontend import serve_frontend
 
 
 def custom_generate_unique_id(route: APIRoute) -> str:

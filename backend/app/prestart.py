@@ -11,12 +11,7 @@ from pathlib import Path
 import psycopg
 from alembic import command
 from alembic.config import Config
-from tenacity import (
-    AsyncRetrying,
-    before_sleep_log,
-    stop_after_attempt,
-    wait_fixed,
-)
+from tenacity import AsyncRetrying, before_sleep_log, stop_after_attempt, wait_fixed
 
 from app import crud
 from app.core.config import Settings, get_settings

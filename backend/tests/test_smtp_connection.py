@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from app.core.config import Settings
-from app.mail import EmailDeliveryError, generate_test_email, send_email
+from app.mail import EmailDeliveryError, render, send_email
 from tests.conftest import make_settings
 from tests.utils.factories import random_email
 from tests.utils.smtp import Mailbox, free_port
@@ -158,7 +158,7 @@ def send_test_email(settings: Settings) -> str:
     send_email(
         settings=settings,
         email_to=email_to,
-        email_data=generate_test_email(settings=settings, email_to=email_to),
+        email_data=render("test_email", "Test email", settings, email=email_to),
     )
     return email_to
 

@@ -13,14 +13,7 @@ from app import crud
 from app.core import security
 from app.core.config import API_V1_STR, Settings
 from app.core.db import Database, TableT
-from app.core.listing import (
-    ALL,
-    CURSOR_PATTERN,
-    Cursor,
-    OwnRows,
-    PageRequest,
-    Scope,
-)
+from app.core.listing import ALL, CURSOR_PATTERN, Cursor, OwnRows, PageRequest, Scope
 from app.core.logging import current_request_id
 from app.exceptions import (
     ForbiddenError,
@@ -61,19 +54,17 @@ DbDep = Annotated[Database, Depends(get_db)]
 
 # Paging for every list endpoint: `limit` is capped so one request stays cheap.
 MAX_PAGE_SIZE = 100
+CURSOR = (
+    "A `next_cursor` from the previous page: the page after it, as fast at any depth "
+    "(unlike `skip`, which the database must walk). With `skip`, that many rows after."
+)
 
 
 async def get_page_request(
     skip: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
     cursor: Annotated[
-        str | None,
-        Query(
-            pattern=CURSOR_PATTERN,
-            description="A `next_cursor` from the previous page: the page after it, "
-            "as fast at any depth (unlike `skip`, which the database must walk). With "
-            "`skip` too, the page starts that many rows after the cursor.",
-        ),
+        str | None, Query(pattern=CURSOR_PATTERN, description=CURSOR)
     ] = None,
 ) -> PageRequest:
     after = Cursor.decode(cursor) if cursor is not None else None
@@ -168,15 +159,14 @@ ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
 def owned(table: type[TableT]) -> Any:
-    """A dependency giving the row of `table` named by the path's `{id}` parameter,
-    if the caller owns it or is a superuser; 404 otherwise (someone else's row looks
+    """A dependency giving the row of `table` named by the path's `{<table>_id}`, if
+    the caller owns it or is a superuser; 404 otherwise (someone else's row looks
     absent). It authenticates the caller itself, so that the session check and the
     row come back from one statement: `OwnedItem = Annotated[Item, owned(Item)]`."""
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", table.__name__).lower()  # invoice_line
-    what = snake.replace("_", " ").capitalize()  # for "Invoice line not found"
     parameter = f"{snake}_id"
 
-    async def get_owned_row(request: Request, token: TokenDep, **path: Any) -> TableT:
+    async def get_owned_row(request: Request, token: str, **path: uuid.UUID) -> TableT:
         user_id, session_id = _claimed_session(request, token)
         user, row = await crud.get_session_user_and_row(
             db=request.app.state.db,
@@ -185,33 +175,22 @@ def owned(table: type[TableT]) -> Any:
             table=table,
             row_id=path[parameter],
         )
-        caller = _allowed(user)
-        if row is None or not scope_of(caller).reaches(row):
-            raise NotFoundError(what)
+        if row is None or not scope_of(_allowed(user)).reaches(row):
+            raise NotFoundError(snake.replace("_", " ").capitalize())
         return row
 
-    # FastAPI reads the path parameter's name and type off the signature.
-    get_owned_row.__signature__ = _with_path_parameter(  # type: ignore[attr-defined]
-        get_owned_row, parameter
+    # FastAPI reads the parameters off the signature: the path's id is a UUID.
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    get_owned_row.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", keyword, annotation=Request),
+            inspect.Parameter("token", keyword, annotation=TokenDep),
+            inspect.Parameter(
+                parameter, keyword, annotation=Annotated[uuid.UUID, Path()]
+            ),
+        ]
     )
     return Depends(get_owned_row)
-
-
-def _with_path_parameter(function: Any, name: str) -> inspect.Signature:
-    signature = inspect.signature(function)
-    parameters = [
-        parameter
-        for parameter in signature.parameters.values()
-        if parameter.kind is not inspect.Parameter.VAR_KEYWORD
-    ]
-    parameters.append(
-        inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[uuid.UUID, Path()],
-        )
-    )
-    return signature.replace(parameters=parameters)
 
 
 async def get_audit_context(request: Request) -> AuditContext:

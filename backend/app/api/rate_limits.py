@@ -1,15 +1,17 @@
-"""Rate-limit dependencies: each counts a hit and answers 429 with `Retry-After` when over.
+"""Rate-limit dependencies: each counts a hit; over the limit, `RateLimitExceeded`
+rises and `app.edge.errors` answers 429 with `Retry-After`.
 
 The client's address is `request.client`, which the proxy middleware rewrites from
 `X-Forwarded-For` only when the direct peer is one of `TRUSTED_PROXIES`.
 """
 
-from typing import Annotated, Any
+from contextlib import suppress
+from typing import Annotated, Any, cast
 
-from fastapi import Depends, Form, HTTPException, Request, status
+from fastapi import Depends, Form, Request, status
 
 from app.core import rate_limit
-from app.core.rate_limit import RateLimiter, RateLimitExceeded, Rule
+from app.core.rate_limit import RateLimiter, RateLimitExceeded
 from app.models import LoginForm, PasswordRecovery, VerificationResend
 
 # For the OpenAPI schema of every throttled operation.
@@ -21,8 +23,7 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
 
 
 async def get_rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    return limiter
+    return cast(RateLimiter, request.app.state.rate_limiter)
 
 
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
@@ -30,21 +31,6 @@ RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def too_many_requests(exc: RateLimitExceeded) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-        detail=str(exc),
-        headers={"Retry-After": str(exc.retry_after)},
-    )
-
-
-async def throttle(limiter: RateLimiter, rule: Rule, key: str) -> None:
-    try:
-        await limiter.hit(rule, key)
-    except RateLimitExceeded as exc:
-        raise too_many_requests(exc) from exc
 
 
 def account_key(email: str) -> str:
@@ -57,46 +43,39 @@ async def throttled_login_form(
     form_data: Annotated[LoginForm, Form()],
 ) -> LoginForm:
     """Every attempt counts against the IP; an account refuses once its failures pile up."""
-    await throttle(limiter, rate_limit.LOGIN_PER_IP, client_ip(request))
-    try:
-        await limiter.check(
-            rate_limit.LOGIN_PER_ACCOUNT, account_key(form_data.username)
-        )
-    except RateLimitExceeded as exc:
-        raise too_many_requests(exc) from exc
+    await limiter.hit(rate_limit.LOGIN_PER_IP, client_ip(request))
+    await limiter.check(rate_limit.LOGIN_PER_ACCOUNT, account_key(form_data.username))
     return form_data
 
 
 async def count_failed_login(limiter: RateLimiter, username: str) -> None:
     """A wrong password counts against the account; the refusal comes on the next try."""
-    try:
+    with suppress(RateLimitExceeded):
         await limiter.hit(rate_limit.LOGIN_PER_ACCOUNT, account_key(username))
-    except RateLimitExceeded:
-        pass
 
 
 async def throttled_password_recovery(
     request: Request, limiter: RateLimiterDep, body: PasswordRecovery
 ) -> PasswordRecovery:
-    await throttle(limiter, rate_limit.PASSWORD_RECOVERY_PER_IP, client_ip(request))
-    await throttle(limiter, rate_limit.PASSWORD_RECOVERY_PER_EMAIL, body.email)
+    await limiter.hit(rate_limit.PASSWORD_RECOVERY_PER_IP, client_ip(request))
+    await limiter.hit(rate_limit.PASSWORD_RECOVERY_PER_EMAIL, body.email)
     return body
 
 
 async def throttled_verification_resend(
     request: Request, limiter: RateLimiterDep, body: VerificationResend
 ) -> VerificationResend:
-    await throttle(limiter, rate_limit.VERIFICATION_RESEND_PER_IP, client_ip(request))
-    await throttle(limiter, rate_limit.VERIFICATION_RESEND_PER_EMAIL, body.email)
+    await limiter.hit(rate_limit.VERIFICATION_RESEND_PER_IP, client_ip(request))
+    await limiter.hit(rate_limit.VERIFICATION_RESEND_PER_EMAIL, body.email)
     return body
 
 
 async def throttle_signup(request: Request, limiter: RateLimiterDep) -> None:
-    await throttle(limiter, rate_limit.SIGNUP_PER_IP, client_ip(request))
+    await limiter.hit(rate_limit.SIGNUP_PER_IP, client_ip(request))
 
 
 async def throttle_refresh(request: Request, limiter: RateLimiterDep) -> None:
-    await throttle(limiter, rate_limit.REFRESH_PER_IP, client_ip(request))
+    await limiter.hit(rate_limit.REFRESH_PER_IP, client_ip(request))
 
 
 ThrottledLoginForm = Annotated[LoginForm, Depends(throttled_login_form)]

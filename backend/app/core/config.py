@@ -6,15 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import (
-    AnyUrl,
-    BeforeValidator,
-    EmailStr,
-    Field,
-    HttpUrl,
-    computed_field,
-    model_validator,
-)
+from pydantic import AnyUrl, BeforeValidator, EmailStr, Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 API_V1_STR = "/api/v1"
@@ -22,17 +14,20 @@ DEFAULT_SECRET = "changethis"
 ROOT_ENV_FILE = Path(__file__).resolve().parents[3] / ".env"
 
 
-def parse_cors(value: Any) -> list[str] | str:
+def parse_list(value: Any) -> Any:
     """Accept a comma-separated string as well as a JSON list."""
-    if isinstance(value, str) and value.startswith("["):
+    if not isinstance(value, str):
+        return value
+    if value.startswith("["):
         # The environment sources decode JSON lists themselves; a value given in code
         # arrives as text, and as text it would pass for one origin per character.
-        value = json.loads(value)
-    if isinstance(value, str):
-        return [origin.strip() for origin in value.split(",") if origin.strip()]
-    if isinstance(value, list):
-        return value
-    raise ValueError(value)
+        return json.loads(value)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# With `| str` in a field's type, the environment sources pass on text that is not
+# JSON instead of failing to decode it.
+TextList = BeforeValidator(parse_list)
 
 
 class Settings(BaseSettings):
@@ -57,9 +52,7 @@ class Settings(BaseSettings):
     BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=31)
 
     FRONTEND_HOST: str = "http://localhost:8000"
-    BACKEND_CORS_ORIGINS: Annotated[
-        list[AnyUrl] | str, BeforeValidator(parse_cors)
-    ] = []
+    BACKEND_CORS_ORIGINS: Annotated[list[AnyUrl] | str, TextList] = []
 
     DATABASE_URL: str | None = None
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
@@ -92,7 +85,7 @@ class Settings(BaseSettings):
     # Shared rate-limit counts across instances; in-process memory when unset.
     REDIS_URL: str | None = None
     # Proxies (IPs or CIDR networks) whose X-Forwarded-For / -Proto are believed.
-    TRUSTED_PROXIES: Annotated[list[str] | str, BeforeValidator(parse_cors)] = []
+    TRUSTED_PROXIES: Annotated[list[str] | str, TextList] = []
     # None: required everywhere but ENVIRONMENT=local.
     EMAIL_VERIFICATION_REQUIRED: bool | None = None
     EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
@@ -100,18 +93,15 @@ class Settings(BaseSettings):
     SMTP_MAX_ATTEMPTS: int = Field(default=4, ge=1, le=10)
     SMTP_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0.0)
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def all_cors_origins(self) -> list[str]:
         origins = [str(origin).rstrip("/") for origin in self.BACKEND_CORS_ORIGINS]
         return [*origins, self.FRONTEND_HOST.rstrip("/")]
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def emails_enabled(self) -> bool:
         return bool(self.SMTP_HOST and self.EMAILS_FROM_EMAIL)
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def email_verification_required(self) -> bool:
         if self.EMAIL_VERIFICATION_REQUIRED is None:
@@ -126,15 +116,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
-        secrets = {
-            "SECRET_KEY": self.SECRET_KEY,
-            "FIRST_SUPERUSER_PASSWORD": self.FIRST_SUPERUSER_PASSWORD,
-        }
+        defaults = [
+            name
+            for name in ("SECRET_KEY", "FIRST_SUPERUSER_PASSWORD")
+            if getattr(self, name) == DEFAULT_SECRET
+        ]
         if self.DATABASE_URL and f":{DEFAULT_SECRET}@" in self.DATABASE_URL:
-            secrets["DATABASE_URL password"] = DEFAULT_SECRET
-        for name, value in secrets.items():
-            if value != DEFAULT_SECRET:
-                continue
+            defaults.append("DATABASE_URL password")
+        for name in defaults:
             message = (
                 f'The value of {name} is "{DEFAULT_SECRET}", '
                 "for security, please change it, at least for deployments."

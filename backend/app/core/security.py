@@ -40,9 +40,8 @@ def _bcrypt_input(password: str) -> bytes:
 
 
 def hash_password(password: str, *, rounds: int) -> str:
-    return bcrypt.hashpw(
-        _bcrypt_input(password), bcrypt.gensalt(rounds=rounds)
-    ).decode()
+    salt = bcrypt.gensalt(rounds=rounds)
+    return bcrypt.hashpw(_bcrypt_input(password), salt).decode()
 
 
 def verify_password(password: str, hashed_password: str) -> bool:
@@ -86,10 +85,7 @@ def create_token(
 # sends the same access token many times: the claims of tokens verified lately are
 # kept per worker (a token string cannot change its signature), and expiry, which
 # time changes, is checked again on every use. Bad tokens raise, so none is kept.
-VERIFIED_TOKENS_KEPT = 4096
-
-
-@functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
+@functools.lru_cache(maxsize=4096)
 def _verified_claims(token: str, secret_key: str) -> dict[str, Any]:
     try:
         payload: dict[str, Any] = jwt.decode(

@@ -6,22 +6,17 @@ between their answer (or failure) and the client.
 - `frontend`: the built admin UI, served from the API's own port.
 """
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import Settings
 from app.edge.errors import add_error_handlers
-from app.edge.frontend import mount_frontend
 from app.edge.middleware import (
     REQUEST_ID_HEADER,
     BodySizeLimitMiddleware,
     EdgeMiddleware,
 )
-
-DEFAULT_FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 
 
 def install_edge(app: FastAPI, settings: Settings) -> None:
@@ -45,8 +40,3 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(
             ProxyHeadersMiddleware, trusted_hosts=settings.TRUSTED_PROXIES
         )
-
-
-def serve_frontend(app: FastAPI, settings: Settings) -> None:
-    """The UI's catch-all; call after the API's routes, which it must never shadow."""
-    mount_frontend(app, settings.FRONTEND_DIST or DEFAULT_FRONTEND_DIST)

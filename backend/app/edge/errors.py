@@ -1,12 +1,14 @@
 """How failures become answers: one handler per kind, each with one meaning.
 
 - a domain outcome (`app.exceptions`): its status code from `STATUS_CODES`;
+- a rate limit exceeded: 429 with `Retry-After`;
 - invalid input: FastAPI's 422, quoting the input back without secrets, and able to
   render any input (non-finite numbers, bytes, deep nesting, huge integers);
 - the database unreachable or saturated: 503 with `Retry-After`;
 - anything else is a bug: 500, logged with the request id, saying nothing internal.
 """
 
+import json
 import logging
 import math
 from typing import Any
@@ -18,6 +20,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 
 from app.core.logging import current_request_id
+from app.core.rate_limit import RateLimitExceeded
 from app.edge.middleware import REQUEST_ID_HEADER, security_headers
 from app.exceptions import DomainError, UnauthorizedError, status_code_of
 
@@ -34,7 +37,16 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-SECRET_FIELD_MARKERS = ("password", "token")
+async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimitExceeded)
+    return JSONResponse(
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        content={"detail": str(exc)},
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+SECRET_MARKERS = ("password", "token")
 # Deeper than this, a quoted input is cut short: the answer stays small and renderable.
 MAX_QUOTED_DEPTH = 8
 MAX_QUOTED_ITEMS = 50
@@ -44,20 +56,15 @@ def _quotable(value: Any, depth: int = 0) -> Any:
     """The input as JSON can carry it: non-finite numbers and integers too long to
     print become text, undecodable bytes and lone surrogates become U+FFFD, and deep
     or long structures are cut short."""
-    if isinstance(value, str | bytes):
-        raw = (
-            value
-            if isinstance(value, bytes)
-            else value.encode("utf-8", "surrogatepass")
-        )
-        return raw.decode("utf-8", "replace")
+    if isinstance(value, str):
+        value = value.encode("utf-8", "surrogatepass")
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        # As the client wrote it: JSON has no such number, JavaScript has these names.
-        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+        # As the client wrote it: `NaN`, `Infinity` (JSON has no such number).
+        return value if math.isfinite(value) else json.dumps(value)
     if isinstance(value, int):
         return value if value.bit_length() <= 64 else "<integer too large>"
     if depth >= MAX_QUOTED_DEPTH:
@@ -70,30 +77,27 @@ def _quotable(value: Any, depth: int = 0) -> Any:
     return _quotable(str(value), depth)
 
 
-def _shown_error(error: dict[str, Any]) -> dict[str, Any]:
-    """One validation error as the answer shows it; a rejected password or token is
-    not echoed back (nor into logs that keep bodies)."""
-    location = error.get("loc", ())
-    names = [str(part).lower() for part in location]
-    secret = any(marker in name for name in names for marker in SECRET_FIELD_MARKERS)
-    shown: dict[str, Any] = {
-        "type": error.get("type"),
-        "loc": [_quotable(part) for part in location],
-        "msg": _quotable(error.get("msg", "")),
-    }
-    if "input" in error and not secret:
-        shown["input"] = _quotable(error["input"])
-    if error.get("ctx"):
-        shown["ctx"] = _quotable(error["ctx"])
-    return shown
-
-
 async def invalid_request(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, whatever the input was."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    """FastAPI's 422, whatever the input was. A rejected password or token is not
+    echoed back (nor into logs that keep bodies)."""
+    assert isinstance(exc, RequestValidationError)
+    shown = []
+    for error in exc.errors():
+        location = error.get("loc", ())
+        names = [str(part).lower() for part in location]
+        secret = any(marker in name for name in names for marker in SECRET_MARKERS)
+        entry: dict[str, Any] = {
+            "type": error.get("type"),
+            "loc": [_quotable(part) for part in location],
+            "msg": _quotable(error.get("msg", "")),
+        }
+        if "input" in error and not secret:
+            entry["input"] = _quotable(error["input"])
+        if error.get("ctx"):
+            entry["ctx"] = _quotable(error["ctx"])
+        shown.append(entry)
     return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": [_shown_error(error) for error in errors]},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": shown}
     )
 
 
@@ -111,13 +115,6 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     )
 
 
-async def database_error(request: Request, exc: Exception) -> JSONResponse:
-    """Connection trouble is the database being down (503); anything else is a bug."""
-    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
-        return await database_unavailable(request, exc)
-    return await unhandled_error(request, exc)
-
-
 async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: log it with the request id; the body reveals nothing internal."""
     request_id = current_request_id()
@@ -130,7 +127,7 @@ async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     )
     # Starlette sends this answer from outside every middleware, so the headers
     # they add to other answers (request id, security headers) are set here.
-    headers = security_headers(request.scope)
+    headers = dict(security_headers(request.scope))
     if request_id:
         headers[REQUEST_ID_HEADER] = request_id
     return JSONResponse(
@@ -142,7 +139,10 @@ async def unhandled_error(request: Request, exc: Exception) -> JSONResponse:
 
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RateLimitExceeded, rate_limited)
     app.add_exception_handler(RequestValidationError, invalid_request)
-    app.add_exception_handler(PoolTimeout, database_unavailable)
-    app.add_exception_handler(psycopg.Error, database_error)
+    # Connection trouble is the database being down (503); any other error is a bug.
+    for unavailable in (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError):
+        app.add_exception_handler(unavailable, database_unavailable)
+    app.add_exception_handler(psycopg.Error, unhandled_error)
     app.add_exception_handler(Exception, unhandled_error)

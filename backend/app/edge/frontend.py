@@ -8,15 +8,12 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
-from app.core.config import API_V1_STR
+from app.core.config import API_V1_STR, Settings
 
+DEFAULT_FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 # Paths the UI must never shadow, even when a client-side route has the same name.
 # Whole segments: `/docs` and `/docs/...` are reserved, a client route `/docsearch` is not.
 RESERVED_PATHS = (API_V1_STR.strip("/"), "docs", "redoc", "health")
-
-
-def _is_reserved(path: str) -> bool:
-    return any(path == rp or path.startswith(f"{rp}/") for rp in RESERVED_PATHS)
 
 
 class _FrontendRoute(APIRoute):
@@ -26,12 +23,16 @@ class _FrontendRoute(APIRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)
-        if match is not Match.NONE and _is_reserved(child_scope["path_params"]["path"]):
-            return Match.NONE, {}
+        if match is not Match.NONE:
+            path = child_scope["path_params"]["path"]
+            if any(path == p or path.startswith(f"{p}/") for p in RESERVED_PATHS):
+                return Match.NONE, {}
         return match, child_scope
 
 
-def mount_frontend(app: FastAPI, dist: Path) -> None:
+def serve_frontend(app: FastAPI, settings: Settings) -> None:
+    """The UI's catch-all; call after the API's routes, which it must never shadow."""
+    dist = settings.FRONTEND_DIST or DEFAULT_FRONTEND_DIST
     index = dist / "index.html"
     if not index.is_file():
         return
@@ -42,17 +43,11 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
         if path and candidate.is_file() and candidate.is_relative_to(root):
             # Vite fingerprints everything under assets/: cache it for good.
             immutable = candidate.parent.name == "assets"
-            return FileResponse(
-                candidate,
-                headers={"Cache-Control": "public, max-age=31536000, immutable"}
-                if immutable
-                else {"Cache-Control": "no-cache"},
-            )
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            return FileResponse(candidate, headers={"Cache-Control": cache})
         if path.startswith("assets/"):
             # A stale tab asking for an old bundle must get a 404, not HTML as JS.
-            raise HTTPException(
-                status_code=status.HTTP_404_NOT_FOUND, detail="Not Found"
-            )
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     app.router.add_api_route(

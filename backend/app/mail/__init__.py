@@ -76,57 +76,33 @@ def _link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.FRONTEND_HOST.rstrip('/')}/{path}?token={token}"
 
 
-def generate_test_email(*, settings: Settings, email_to: str) -> EmailData:
-    return render("test_email", "Test email", settings, email=email_to)
-
-
-def generate_new_account_email(*, settings: Settings, email_to: str) -> EmailData:
-    link = settings.FRONTEND_HOST
-    return render(
-        "new_account", "Your new account", settings, email=email_to, link=link
+def _token(
+    settings: Settings,
+    kind: security.TokenType,
+    user_id: uuid.UUID,
+    hours: int,
+    **claims: Any,
+) -> str:
+    return security.create_token(
+        subject=user_id,
+        token_type=kind,
+        expires_delta=timedelta(hours=hours),
+        secret_key=settings.SECRET_KEY,
+        claims=claims,
     )
 
 
-def generate_reset_password_email(
-    *, settings: Settings, user_id: uuid.UUID, email_to: str, hashed_password: str
+def reset_password_email(
+    settings: Settings, user_id: uuid.UUID, email: str, hashed_password: str
 ) -> EmailData:
     """A link that sets a new password, and dies once the password changes."""
-    token = security.create_token(
-        subject=user_id,
-        token_type=security.TokenType.PASSWORD_RESET,
-        expires_delta=timedelta(hours=settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS),
-        secret_key=settings.SECRET_KEY,
-        claims={"pwd": security.password_fingerprint(hashed_password)},
-    )
+    hours = settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS
+    pwd = security.password_fingerprint(hashed_password)
+    token = _token(settings, security.TokenType.PASSWORD_RESET, user_id, hours, pwd=pwd)
+    link = _link(settings, "reset-password", token)
+    subject = "Reset your password"
     return render(
-        "reset_password",
-        "Reset your password",
-        settings,
-        email=email_to,
-        valid_hours=settings.EMAIL_RESET_TOKEN_EXPIRE_HOURS,
-        link=_link(settings, "reset-password", token),
-    )
-
-
-def generate_verification_email(
-    *, settings: Settings, user_id: uuid.UUID, email_to: str, is_change: bool
-) -> EmailData:
-    """A single-use link proving `email_to` is the user's: at sign-up, or a new one."""
-    token = security.create_token(
-        subject=user_id,
-        token_type=security.TokenType.EMAIL_VERIFICATION,
-        expires_delta=timedelta(hours=settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS),
-        secret_key=settings.SECRET_KEY,
-        claims={"email": email_to},
-    )
-    return render(
-        "verify_email",
-        "Confirm your new email" if is_change else "Confirm your email",
-        settings,
-        email=email_to,
-        valid_hours=settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS,
-        link=_link(settings, "verify-email", token),
-        is_change=is_change,
+        "reset_password", subject, settings, email=email, valid_hours=hours, link=link
     )
 
 
@@ -139,39 +115,44 @@ class Mailer:
 
     def send(self, email_to: str, email_data: EmailData) -> None:
         if self.settings.emails_enabled:
+            send = send_email_in_background
             self.tasks.add_task(
-                send_email_in_background,
-                settings=self.settings,
-                email_to=email_to,
-                email_data=email_data,
+                send, settings=self.settings, email_to=email_to, email_data=email_data
             )
 
     def verification(
         self, user_id: uuid.UUID, email: str, *, is_change: bool = False
     ) -> None:
-        data = generate_verification_email(
-            settings=self.settings, user_id=user_id, email_to=email, is_change=is_change
-        )
-        self.send(email, data)
+        """A single-use link proving `email` is the user's: at sign-up, or a new one."""
+        hours = self.settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS
+        kind = security.TokenType.EMAIL_VERIFICATION
+        token = _token(self.settings, kind, user_id, hours, email=email)
+        link = _link(self.settings, "verify-email", token)
+        subject = "Confirm your new email" if is_change else "Confirm your email"
+        context = {
+            "email": email,
+            "valid_hours": hours,
+            "link": link,
+            "is_change": is_change,
+        }
+        self.send(email, render("verify_email", subject, self.settings, **context))
 
     def new_account(self, email: str) -> None:
-        self.send(
-            email, generate_new_account_email(settings=self.settings, email_to=email)
+        link = self.settings.FRONTEND_HOST
+        data = render(
+            "new_account", "Your new account", self.settings, email=email, link=link
         )
+        self.send(email, data)
 
     def reset_password(
         self, user_id: uuid.UUID, email: str, hashed_password: str
     ) -> None:
-        data = generate_reset_password_email(
-            settings=self.settings,
-            user_id=user_id,
-            email_to=email,
-            hashed_password=hashed_password,
+        self.send(
+            email, reset_password_email(self.settings, user_id, email, hashed_password)
         )
-        self.send(email, data)
 
     def test(self, email: str) -> None:
-        self.send(email, generate_test_email(settings=self.settings, email_to=email))
+        self.send(email, render("test_email", "Test email", self.settings, email=email))
 
 
 # Building and sending --------------------------------------------------------------

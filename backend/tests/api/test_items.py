@@ -89,15 +89,6 @@ def test_read_items_none(client: TestClient, owner: LoggedInUser) -> None:
     assert response.json() == {"data": [], "count": 0, "next_cursor": None}
 
 
-@pytest.mark.parametrize("params", [{"limit": 101}, {"limit": 0}, {"skip": -1}])
-def test_read_items_rejects_bad_pagination(
-    client: TestClient, owner: LoggedInUser, params: dict[str, int]
-) -> None:
-    response = client.get(f"{ITEMS}/", headers=owner.headers, params=params)
-
-    assert response.status_code == 422
-
-
 # POST /items/ --------------------------------------------------------------------
 
 
@@ -184,28 +175,6 @@ def test_read_item_as_owner(client: TestClient, owner: LoggedInUser) -> None:
     assert response.json() == item
 
 
-def test_read_item_of_another_user_is_not_found(
-    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
-) -> None:
-    item = create_item(client, owner.headers)
-
-    response = client.get(f"{ITEMS}/{item['id']}", headers=stranger.headers)
-
-    assert response.status_code == 404
-    assert response.json() == NOT_FOUND
-
-
-def test_read_item_as_superuser(
-    client: TestClient, superuser_headers: dict[str, str], owner: LoggedInUser
-) -> None:
-    item = create_item(client, owner.headers)
-
-    response = client.get(f"{ITEMS}/{item['id']}", headers=superuser_headers)
-
-    assert response.status_code == 200
-    assert response.json() == item
-
-
 def test_read_item_unknown(client: TestClient, owner: LoggedInUser) -> None:
     response = client.get(f"{ITEMS}/{uuid.uuid4()}", headers=owner.headers)
 
@@ -218,6 +187,24 @@ def test_read_item_malformed_id(client: TestClient, owner: LoggedInUser) -> None
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "item_id"]
+
+
+def test_someone_elses_item_looks_absent_and_stays_as_it_was(
+    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
+) -> None:
+    """The authorization matrix checks every route's status; this, the answers' bodies
+    and that the item is untouched."""
+    item = create_item(client, owner.headers)
+    url = f"{ITEMS}/{item['id']}"
+
+    answers = [
+        client.get(url, headers=stranger.headers),
+        client.put(url, headers=stranger.headers, json={"title": "Hijacked"}),
+        client.delete(url, headers=stranger.headers),
+    ]
+
+    assert [(a.status_code, a.json()) for a in answers] == 3 * [(404, NOT_FOUND)]
+    assert client.get(url, headers=owner.headers).json() == item
 
 
 # PUT /items/{item_id} ------------------------------------------------------------
@@ -291,20 +278,6 @@ def test_update_item_invalid(
     assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == item
 
 
-def test_update_item_of_another_user_is_not_found(
-    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
-) -> None:
-    item = create_item(client, owner.headers)
-
-    response = client.put(
-        f"{ITEMS}/{item['id']}", headers=stranger.headers, json={"title": "Hijacked"}
-    )
-
-    assert response.status_code == 404
-    assert response.json() == NOT_FOUND
-    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == item
-
-
 def test_update_item_as_superuser(
     client: TestClient, superuser_headers: dict[str, str], owner: LoggedInUser
 ) -> None:
@@ -345,29 +318,6 @@ def test_delete_item(client: TestClient, owner: LoggedInUser) -> None:
     assert [i["id"] for i in remaining["data"]] == [kept["id"]]
 
 
-def test_delete_item_of_another_user_is_not_found(
-    client: TestClient, owner: LoggedInUser, stranger: LoggedInUser
-) -> None:
-    item = create_item(client, owner.headers)
-
-    response = client.delete(f"{ITEMS}/{item['id']}", headers=stranger.headers)
-
-    assert response.status_code == 404
-    assert response.json() == NOT_FOUND
-    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).status_code == 200
-
-
-def test_delete_item_as_superuser(
-    client: TestClient, superuser_headers: dict[str, str], owner: LoggedInUser
-) -> None:
-    item = create_item(client, owner.headers)
-
-    response = client.delete(f"{ITEMS}/{item['id']}", headers=superuser_headers)
-
-    assert response.status_code == 204
-    assert client.get(f"{ITEMS}/", headers=owner.headers).json()["count"] == 0
-
-
 def test_delete_item_unknown(client: TestClient, owner: LoggedInUser) -> None:
     response = client.delete(f"{ITEMS}/{uuid.uuid4()}", headers=owner.headers)
 
@@ -383,42 +333,3 @@ def test_delete_item_twice(client: TestClient, owner: LoggedInUser) -> None:
 
     assert first.status_code == 204
     assert second.status_code == 404
-
-
-# Authentication ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("GET", "/", None),
-        ("POST", "/", {"title": "x"}),
-        ("GET", "/{id}", None),
-        ("PUT", "/{id}", {"title": "x"}),
-        ("DELETE", "/{id}", None),
-    ],
-)
-def test_items_require_authentication(
-    client: TestClient,
-    owner: LoggedInUser,
-    method: str,
-    path: str,
-    body: dict[str, str] | None,
-) -> None:
-    item = create_item(client, owner.headers)
-
-    response = client.request(method, ITEMS + path.format(id=item["id"]), json=body)
-
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Not authenticated"}
-    assert response.headers["www-authenticate"] == "Bearer"
-    assert client.get(f"{ITEMS}/{item['id']}", headers=owner.headers).json() == item
-
-
-def test_items_with_a_forged_token(client: TestClient) -> None:
-    response = client.get(
-        f"{ITEMS}/", headers={"Authorization": "Bearer not.a.real-token"}
-    )
-
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Could not validate credentials"}

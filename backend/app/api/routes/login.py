@@ -33,7 +33,7 @@ from app.exceptions import (
     UnauthorizedError,
     invalid_reset_token,
 )
-from app.mail import generate_reset_password_email
+from app.mail import reset_password_email
 from app.models import (
     AuditEventType,
     Message,
@@ -41,7 +41,6 @@ from app.models import (
     PasswordRecovery,
     RefreshRequest,
     Token,
-    User,
     UserPublic,
     UserSession,
 )
@@ -54,35 +53,30 @@ FAILED = AuditEventType.LOGIN_FAILED
 
 
 def _issue_tokens(
-    *,
-    response: Response,
-    settings: Settings,
-    user: User,
-    user_session: UserSession,
-    refresh_token: str,
+    response: Response, settings: Settings, session: UserSession, refresh_token: str
 ) -> Token:
     """Sign an access token for the session and hand out its refresh token."""
     lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     access_token = security.create_token(
-        subject=user.id,
+        subject=session.user_id,
         token_type=security.TokenType.ACCESS,
         expires_delta=lifetime,
         secret_key=settings.SECRET_KEY,
-        claims={"sid": str(user_session.id)},
+        claims={"sid": str(session.id)},
     )
+    refresh_lifetime = timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS)
     response.set_cookie(
         REFRESH_COOKIE,
         refresh_token,
-        max_age=int(timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS).total_seconds()),
+        max_age=int(refresh_lifetime.total_seconds()),
         path=REFRESH_COOKIE_PATH,
         httponly=True,
         secure=settings.ENVIRONMENT != "local",
         samesite="strict",
     )
+    expires_in = int(lifetime.total_seconds())
     return Token(
-        access_token=access_token,
-        expires_in=int(lifetime.total_seconds()),
-        refresh_token=refresh_token,
+        access_token=access_token, expires_in=expires_in, refresh_token=refresh_token
     )
 
 
@@ -126,13 +120,7 @@ async def login_access_token(
         lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
         audit=audit,
     )
-    return _issue_tokens(
-        response=response,
-        settings=settings,
-        user=user,
-        user_session=user_session,
-        refresh_token=refresh_token,
-    )
+    return _issue_tokens(response, settings, user_session, refresh_token)
 
 
 @router.post("/login/test-token")
@@ -160,7 +148,7 @@ async def refresh_access_token(
     if not refresh_token:
         raise UnauthorizedError("Missing refresh token")
     try:
-        user, user_session, new_token = await crud.rotate_refresh_token(
+        _user, user_session, new_token = await crud.rotate_refresh_token(
             db=db,
             refresh_token=refresh_token,
             reuse_grace=timedelta(seconds=settings.REFRESH_TOKEN_REUSE_GRACE_SECONDS),
@@ -172,13 +160,7 @@ async def refresh_access_token(
         cleared.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
         exc.headers["set-cookie"] = cleared.headers["set-cookie"]
         raise
-    return _issue_tokens(
-        response=response,
-        settings=settings,
-        user=user,
-        user_session=user_session,
-        refresh_token=new_token,
-    )
+    return _issue_tokens(response, settings, user_session, new_token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -186,11 +168,8 @@ async def logout(
     db: DbDep, authenticated: AuthenticatedDep, audit: AuditDep
 ) -> Response:
     """End the caller's session: its refresh token and access tokens stop working."""
-    await crud.revoke_session(
-        db=db,
-        session_id=authenticated.session_id,
-        audit=audit.by(authenticated.user.id),
-    )
+    audit = audit.by(authenticated.user.id)
+    await crud.revoke_session(db=db, session_id=authenticated.session_id, audit=audit)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
     return response
@@ -252,10 +231,5 @@ async def recover_password_html_content(
     user = await crud.get_user_by_email(db=db, email=body.email)
     if user is None:
         raise NotFoundError("User")
-    email_data = generate_reset_password_email(
-        settings=settings,
-        user_id=user.id,
-        email_to=user.email,
-        hashed_password=user.hashed_password,
-    )
-    return HTMLResponse(content=email_data.html_content)
+    email = reset_password_email(settings, user.id, user.email, user.hashed_password)
+    return HTMLResponse(content=email.html_content)
