@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Check the Docker deployment without a Docker engine:
-#  1. docker-compose.yml, docker-compose.override.yml and their merge: Compose's own
-#     parser (`docker compose config`), the Compose Specification's JSON schema, and
-#     what the files promise (scripts/deploy/compose_policy.py);
+#  1. docker-compose.yml, docker-compose.override.yml and their merge, and production
+#     with the profile `observability`: Compose's own parser (`docker compose config`),
+#     the Compose Specification's JSON schema, what the files promise
+#     (scripts/deploy/compose_policy.py), and the profile's own files in
+#     deploy/observability (scripts/deploy/observability_policy.py);
 #  2. backend/Dockerfile with hadolint;
 #  3. what the containers run, run on this machine (scripts/deploy/smoke.py), in a
 #     Python environment made as the image makes it (no dev dependencies).
@@ -59,12 +61,19 @@ check_compose() {
   "${compose[@]}" -f docker-compose.yml -f docker-compose.override.yml config --quiet
   "${compose[@]}" -f docker-compose.yml -f docker-compose.override.yml \
     config --format json >"$WORK/local.json"
-  echo "-- Compose Specification schema: both files and both merged configurations"
+  echo "-- docker compose config: docker-compose.yml with --profile observability"
+  "${compose[@]}" -f docker-compose.yml --profile observability config --quiet
+  "${compose[@]}" -f docker-compose.yml --profile observability \
+    config --format json >"$WORK/observability.json"
+  echo "-- Compose Specification schema: both files and the three merged configurations"
   "$TOOLS/bin/check-jsonschema" --builtin-schema vendor.compose-spec \
-    docker-compose.yml docker-compose.override.yml "$WORK/production.json" "$WORK/local.json"
+    docker-compose.yml docker-compose.override.yml "$WORK/production.json" "$WORK/local.json" \
+    "$WORK/observability.json"
   echo "-- What the files promise"
   "$ROOT/backend/.venv/bin/python" "$DEPLOY/compose_policy.py" \
-    "$WORK/production.json" "$WORK/local.json"
+    "$WORK/production.json" "$WORK/local.json" "$WORK/observability.json"
+  echo "-- The profile observability's files: collector, Prometheus, Grafana"
+  "$ROOT/backend/.venv/bin/python" "$DEPLOY/observability_policy.py" "$WORK/observability.json"
 }
 
 build_frontend() {

@@ -1,20 +1,27 @@
 """What the Compose files promise, checked on `docker compose config --format json`.
 
-    python compose_policy.py PRODUCTION_JSON LOCAL_JSON
+    python compose_policy.py PRODUCTION_JSON LOCAL_JSON OBSERVABILITY_JSON
 
 PRODUCTION_JSON is `docker compose -f docker-compose.yml config --format json`,
-LOCAL_JSON the same with the override merged in (plain `docker compose config`).
+LOCAL_JSON the same with the override merged in (plain `docker compose config`),
+OBSERVABILITY_JSON production with `--profile observability`.
 The schema says the files are well formed; this says they are the stack the docs
 describe. Prints one line per failed promise; exits 1 if there is any.
 """
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 PRODUCTION_SERVICES = {"db", "redis", "prestart", "backend", "proxy"}
 LOCAL_ONLY_SERVICES = {"adminer", "mailpit"}
+OBSERVABILITY_SERVICES = {"otel-collector", "prometheus", "grafana"}
+OBSERVABILITY_PROFILE = "observability"
 DOCKER_SOCKET = "/var/run/docker.sock"
+COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 
 failures: list[str] = []
 
@@ -166,11 +173,85 @@ def check_local(config: dict[str, Any]) -> None:
     check("5432" in published(services["db"]), "local db is on localhost:5432")
 
 
+def pinned(image: str) -> bool:
+    """A tag that names a release: not missing, not `latest`."""
+    name, _, tag = image.rpartition(":")
+    return bool(name) and "/" not in tag and tag not in {"", "latest"}
+
+
+def check_observability(production: dict[str, Any], config: dict[str, Any]) -> None:
+    services = config["services"]
+    check(
+        set(services) == PRODUCTION_SERVICES | OBSERVABILITY_SERVICES,
+        f"the profile adds exactly {sorted(OBSERVABILITY_SERVICES)}, "
+        f"not {sorted(set(services) - PRODUCTION_SERVICES)}",
+    )
+    for name in PRODUCTION_SERVICES & set(services):
+        check(
+            services[name] == production["services"][name],
+            f"the profile leaves {name} as production has it",
+        )
+    for name in OBSERVABILITY_SERVICES & set(services):
+        service = services[name]
+        check(
+            service.get("profiles") == [OBSERVABILITY_PROFILE],
+            f"{name} starts only with --profile {OBSERVABILITY_PROFILE}",
+        )
+        check(pinned(service["image"]), f"{name}'s image is pinned by tag")
+        check(
+            all(mount["type"] == "volume" for mount in mounts(service)),
+            f"{name} mounts no host folder (its files come as configs)",
+        )
+        check(
+            bool(service.get("configs"))
+            and all(
+                "/deploy/observability/" in config["configs"][item["source"]]["file"]
+                for item in service["configs"]
+            ),
+            f"{name}'s configuration comes from deploy/observability",
+        )
+        if name != "grafana":
+            check(not published(service), f"{name} publishes no port")
+    grafana = services.get("grafana", {})
+    check(
+        {(p.get("host_ip"), str(p.get("published"))) for p in grafana.get("ports", [])}
+        == {("127.0.0.1", "3000")},
+        "Grafana is published on the server's 127.0.0.1:3000 only",
+    )
+    environment = grafana.get("environment") or {}
+    check(
+        not any("PASSWORD" in key for key in environment),
+        "Grafana's admin password is not written in docker-compose.yml",
+    )
+    # The env file is optional, so `config` leaves it out where it does not exist
+    # (as in CI): the file as written says where the password comes from.
+    written = yaml.safe_load(COMPOSE_FILE.read_text())["services"]["grafana"]
+    check(
+        written.get("env_file")
+        == [{"path": "deploy/observability/grafana.env", "required": False}],
+        "Grafana reads its admin password from deploy/observability/grafana.env",
+    )
+    check(
+        "GF_SECURITY_ADMIN_PASSWORD" in " ".join(grafana.get("entrypoint") or []),
+        "Grafana refuses to start without an admin password",
+    )
+    check(
+        environment.get("GF_AUTH_ANONYMOUS_ENABLED") == "false",
+        "Grafana has no anonymous access",
+    )
+
+
 def main() -> None:
-    production_file, local_file = sys.argv[1:3]
-    with open(production_file) as production, open(local_file) as local:
-        check_production(json.load(production))
-        check_local(json.load(local))
+    production_file, local_file, observability_file = sys.argv[1:4]
+    with (
+        open(production_file) as production_json,
+        open(local_file) as local_json,
+        open(observability_file) as observability_json,
+    ):
+        production = json.load(production_json)
+        check_production(production)
+        check_local(json.load(local_json))
+        check_observability(production, json.load(observability_json))
     for failure in failures:
         print(f"compose policy FAILED: {failure}")
     if failures:
