@@ -86,10 +86,11 @@ async def _fetch(
     connection: AsyncConnection[DictRow],
     statement: Executable,
     params: Mapping[str, Any],
+    rows: bool,
 ) -> list[DictRow]:
     sql, bound = compiled(statement)
     cursor = await connection.execute(sql, {**bound, **params})
-    return await cursor.fetchall() if cursor.description else []
+    return await cursor.fetchall() if rows else []
 
 
 class Statements:
@@ -97,7 +98,7 @@ class Statements:
     reaches a connection (`_fetch`)."""
 
     async def _fetch(
-        self, statement: Executable, params: Mapping[str, Any]
+        self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
         raise NotImplementedError
 
@@ -115,7 +116,8 @@ class Statements:
         return next(iter(row.values())) if row else None
 
     async def execute(self, statement: Executable, **params: Any) -> None:
-        await self._fetch(statement, params)
+        """Run a statement that returns no rows."""
+        await self._fetch(statement, params, rows=False)
 
     async def find(self, table: type[TableT], **equal: Any) -> TableT | None:
         """The first row whose columns equal these values (`find(User, email=...)`)."""
@@ -178,9 +180,9 @@ class Transaction(Statements):
         self._connection = connection
 
     async def _fetch(
-        self, statement: Executable, params: Mapping[str, Any]
+        self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
-        return await _fetch(self._connection, statement, params)
+        return await _fetch(self._connection, statement, params, rows)
 
 
 async def _configure(connection: AsyncConnection[DictRow]) -> None:
@@ -225,10 +227,10 @@ class Database(Statements):
         await self.pool.close()
 
     async def _fetch(
-        self, statement: Executable, params: Mapping[str, Any]
+        self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
         async with self.pool.connection() as connection:
-            return await _fetch(connection, statement, params)
+            return await _fetch(connection, statement, params, rows)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

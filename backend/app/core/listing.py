@@ -101,15 +101,29 @@ def new_row(
     table: type[SQLModel], data: BaseModel | None, values: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Every column of a new row: from `data` and `values`, else the field's default."""
-    columns = table_of(table).c
-    row = data.model_dump(include=set(columns.keys())) if data is not None else {}
+    row = data.model_dump(include=_columns(table)) if data is not None else {}
     row.update(values)
-    for name, info in table.model_fields.items():
-        if name in columns and name not in row:
-            if info.is_required():
+    for name, required, default, factory in _defaults(table):
+        if name not in row:
+            if required:
                 raise TypeError(f"A new {table.__name__} needs a value for {name}")
-            row[name] = info.get_default(call_default_factory=True)
+            row[name] = factory() if factory is not None else default
     return row
+
+
+@functools.cache
+def _columns(table: type[SQLModel]) -> set[str]:
+    return set(table_of(table).c.keys())
+
+
+@functools.cache
+def _defaults(table: type[SQLModel]) -> list[tuple[str, bool, Any, Any]]:
+    """(column, required, default, default factory) of each of the table's fields."""
+    return [
+        (name, info.is_required(), info.default, info.default_factory)
+        for name, info in table.model_fields.items()
+        if name in _columns(table)
+    ]
 
 
 @functools.cache
