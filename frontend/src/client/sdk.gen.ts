@@ -106,10 +106,8 @@ export const usersReadUsers = <ThrowOnError extends boolean = false>(options?: O
 /**
  * Create User
  *
- * Create a user (superuser). A welcome email goes out when email is configured.
- *
- * Where verification is required, a user not created with `is_verified` also gets
- * a confirmation link.
+ * Create a user (superuser). A welcome email goes out when email is configured,
+ * and a confirmation link where verification is required and `is_verified` is not set.
  */
 export const usersCreateUser = <ThrowOnError extends boolean = false>(options: Options<UsersCreateUserData, ThrowOnError>) => (options.client ?? client).post<UsersCreateUserResponses, UsersCreateUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -198,7 +196,7 @@ export const usersRegisterUser = <ThrowOnError extends boolean = false>(options:
  *
  * Follow an emailed link: confirm the account's email, or switch to the new one.
  *
- * Each link works once; a used, expired or altered one answers 400.
+ * Each link works once; a used, expired or altered one answers 404.
  */
 export const usersVerifyEmail = <ThrowOnError extends boolean = false>(options: Options<UsersVerifyEmailData, ThrowOnError>) => (options.client ?? client).post<UsersVerifyEmailResponses, UsersVerifyEmailErrors, ThrowOnError>({
     url: '/api/v1/users/verify-email',

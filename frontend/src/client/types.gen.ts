@@ -521,7 +521,7 @@ export type ItemsReadItemsData = {
         /**
          * Cursor
          *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip` too, the page starts that many rows after the cursor.
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
          */
         cursor?: string | null;
     };
@@ -676,7 +676,7 @@ export type UsersReadUsersData = {
         /**
          * Cursor
          *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip` too, the page starts that many rows after the cursor.
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
          */
         cursor?: string | null;
     };
@@ -1254,7 +1254,7 @@ export type AuditReadAuditEventsData = {
         /**
          * Cursor
          *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip` too, the page starts that many rows after the cursor.
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
          */
         cursor?: string | null;
     };
