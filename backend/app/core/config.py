@@ -56,7 +56,6 @@ class Settings(BaseSettings):
 
     DATABASE_URL: str | None = None
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
-    DATABASE_MAX_OVERFLOW: int = Field(default=0, ge=0)
     DATABASE_CONNECT_TIMEOUT_SECONDS: int = Field(default=5, ge=1)
 
     FIRST_SUPERUSER: EmailStr = "admin@example.com"
