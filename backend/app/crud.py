@@ -6,19 +6,22 @@ it) and speaks in table instances and schemas; `app.core.db` says how statements
 
 import functools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Executable, bindparam, func, literal, select, update
+from sqlalchemy import Executable, bindparam, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import SQLModel, col
 
+from app import jobs
 from app.core import security
 from app.core.db import Database, Statements, TableT, as_table
 from app.core.listing import PageRequest, PageRows, Scope, table_of
 from app.exceptions import (
+    ConflictError,
     EmailAlreadyRegisteredError,
     EmailNotVerifiedError,
     InactiveUserError,
@@ -27,6 +30,7 @@ from app.exceptions import (
     SessionError,
     invalid_verification,
 )
+from app.mail import EmailTemplate
 from app.models import (
     AuditContext,
     AuditEvent,
@@ -34,7 +38,10 @@ from app.models import (
     Item,
     ItemCreate,
     ItemUpdate,
+    Job,
+    JobState,
     RefreshToken,
+    SentEmail,
     User,
     UserCreate,
     UserPublic,
@@ -96,7 +103,9 @@ async def create_user(
     user_create: UserCreate,
     bcrypt_rounds: int,
     audit: AuditContext | None = None,
+    emails: Sequence[EmailTemplate] = (),
 ) -> User:
+    """Create the account and queue `emails` to it, all or nothing."""
     hashed = await security.hash_password_async(
         user_create.password, rounds=bcrypt_rounds
     )
@@ -107,6 +116,8 @@ async def create_user(
             await record(
                 tx, audit, Event.USER_CREATED, user.id, email=user.email, **flags
             )
+            for template in emails:
+                await queue_email(tx, template, to=user.email, user_id=user.id)
     return user
 
 
@@ -182,13 +193,15 @@ async def authenticate(
 async def request_email_change(
     *, db: Database, db_user: User, new_email: str, audit: AuditContext | None = None
 ) -> User:
-    """Keep the new address aside until its confirmation link is followed."""
+    """Keep the new address aside, and send it a link that confirms it."""
     if await get_user_by_email(db=db, email=new_email) is not None:
         raise EmailAlreadyRegisteredError()
     async with db.transaction() as tx:
         user = await tx.update(User, db_user.id, {"pending_email": new_email})
         event = Event.EMAIL_CHANGE_REQUESTED
         await record(tx, audit, event, db_user.id, new_email=new_email)
+        template = EmailTemplate.CHANGE_EMAIL
+        await queue_email(tx, template, to=new_email, user_id=db_user.id)
     return user or db_user
 
 
@@ -489,3 +502,96 @@ async def list_audit_events(
             ("created_at", "<", until),
         ],
     )
+
+
+# Emails and background jobs ------------------------------------------------------
+
+
+async def queue_email(
+    db: Statements,
+    template: EmailTemplate,
+    *,
+    to: str,
+    user_id: uuid.UUID | None = None,
+) -> int:
+    """Queue an email (a job); inside a transaction, it is sent only if the change is
+    kept. The job holds the address and the user's id: links are made when it runs."""
+    user = str(user_id) if user_id else None
+    return await jobs.defer(
+        db, jobs.SEND_EMAIL, queue="email", template=template, to=to, user_id=user
+    )
+
+
+_CLAIM_EMAIL = (
+    insert(SentEmail)
+    .values(
+        job_id=bindparam("job_id"), template=bindparam("template"), sent_at=func.now()
+    )
+    .on_conflict_do_nothing()
+    .returning(col(SentEmail.job_id))
+)
+
+
+async def claim_email(db: Statements, *, job_id: int, template: EmailTemplate) -> bool:
+    """Mark a job's email as sent, in the transaction that sends it; False when a run
+    of that job already did (it waits here while another run holds the claim)."""
+    return await db.scalar(_CLAIM_EMAIL, job_id=job_id, template=template) is not None
+
+
+async def list_jobs(
+    *,
+    db: Database,
+    page: PageRequest,
+    state: JobState | None = None,
+    kind: str | None = None,
+) -> PageRows:
+    """Jobs newest first, narrowed to a state and a kind (task name) when given."""
+    filters = [("status", "=", state), ("task_name", "=", kind)]
+    return await db.page(Job, page, filters=filters)
+
+
+_RETRY_JOB = (
+    update(Job)
+    .where(col(Job.id) == bindparam("id"), col(Job.status) == JobState.FAILED)
+    .values(status=JobState.TODO, attempts=0, scheduled_at=func.now())
+    .returning(*table_of(Job).c)
+)
+
+
+async def retry_job(*, db: Database, job_id: int) -> Job | None:
+    """Run a failed job again, with a fresh set of tries; None if there is no such job."""
+    if (job := await db.get(Job, job_id)) is None:
+        return None
+    row = await db.one(_RETRY_JOB, id=job_id)
+    if row is None:
+        raise ConflictError(
+            f"Only a failed job can be retried; this one is {job.status}"
+        )
+    return as_table(Job, row)
+
+
+async def purge_expired(
+    *, db: Database, audit_retention_days: int, sent_email_retention_days: int
+) -> dict[str, int]:
+    """Delete what is of no more use: ended sessions (with their refresh tokens), the
+    record of old sent emails, and audit events past their retention (0: kept).
+    Returns how many rows of each went."""
+    now = datetime.now(UTC)
+    ended = col(UserSession.expires_at) < now
+    revoked = col(UserSession.revoked_at).is_not(None)
+    purged = {
+        "sessions": delete(UserSession).where(ended | revoked),
+        "sent_emails": delete(SentEmail).where(
+            col(SentEmail.sent_at) < now - timedelta(days=sent_email_retention_days)
+        ),
+    }
+    if audit_retention_days:
+        cutoff = now - timedelta(days=audit_retention_days)
+        purged["audit_events"] = delete(AuditEvent).where(
+            col(AuditEvent.created_at) < cutoff
+        )
+    counts = {}
+    for name, statement in purged.items():
+        rows = await db.all(statement.returning(literal(1)))
+        counts[name] = len(rows)
+    return counts

@@ -6,7 +6,8 @@ DomainError
 ├── ForbiddenError                -> 403
 │   ├── InactiveUserError, EmailNotVerifiedError
 │   └── IncorrectPasswordError    (the password that confirms an account change)
-├── EmailAlreadyRegisteredError   -> 409
+├── ConflictError                 -> 409 (the state of a thing forbids the change)
+│   └── EmailAlreadyRegisteredError
 ├── InvalidRequestError           -> 400
 └── UnauthorizedError             -> 401 (with `WWW-Authenticate: Bearer`)
     ├── InvalidCredentialsError
@@ -61,7 +62,11 @@ class IncorrectPasswordError(ForbiddenError):
     message = "Incorrect password"
 
 
-class EmailAlreadyRegisteredError(DomainError):
+class ConflictError(DomainError):
+    message = "The change conflicts with the current state"
+
+
+class EmailAlreadyRegisteredError(ConflictError):
     message = "A user with this email already exists"
 
 
@@ -101,7 +106,7 @@ def invalid_reset_token() -> InvalidLinkError:
 STATUS_CODES: dict[type[DomainError], int] = {
     NotFoundError: status.HTTP_404_NOT_FOUND,
     ForbiddenError: status.HTTP_403_FORBIDDEN,
-    EmailAlreadyRegisteredError: status.HTTP_409_CONFLICT,
+    ConflictError: status.HTTP_409_CONFLICT,
     InvalidRequestError: status.HTTP_400_BAD_REQUEST,
     UnauthorizedError: status.HTTP_401_UNAUTHORIZED,
     DomainError: status.HTTP_400_BAD_REQUEST,

@@ -1,5 +1,5 @@
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import sentry_sdk
 from anyio import to_thread
@@ -14,6 +14,7 @@ from app.core.logging import configure_logging
 from app.core.rate_limit import RateLimiter, key_prefix
 from app.edge import install_edge
 from app.edge.frontend import serve_frontend
+from app.jobs.worker import worker_in_background
 
 
 def custom_generate_unique_id(route: APIRoute) -> str:
@@ -37,11 +38,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis_url=settings.REDIS_URL,
         prefix=key_prefix(settings.PROJECT_NAME),
     )
-    try:
-        yield
-    finally:
-        await app.state.rate_limiter.close()
-        await db.close()
+    async with AsyncExitStack() as stack:
+        if settings.JOBS_WORKER_IN_PROCESS:
+            await stack.enter_async_context(worker_in_background(settings, db))
+        try:
+            yield
+        finally:
+            await stack.aclose()
+            await app.state.rate_limiter.close()
+            await db.close()
 
 
 def init_sentry(settings: Settings) -> None:

@@ -18,7 +18,9 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from sqlalchemy import JSON, Column, DateTime, Index, String, true
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, true
+from sqlalchemy import Enum as SqlEnum
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.core.listing import COUNTED, Page, Public
@@ -411,3 +413,76 @@ class AuditEventPublic(AuditEventBase, Public):
 
 class AuditEventsPublic(Page[AuditEventPublic]):
     pass
+
+
+# Background jobs ---------------------------------------------------------------------
+
+
+class JobState(StrEnum):
+    TODO = "todo"
+    DOING = "doing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ABORTED = "aborted"
+
+
+class JobKind(StrEnum):
+    """The jobs the app defines (`app.jobs.tasks`)."""
+
+    SEND_EMAIL = "send_email"
+    PURGE_EXPIRED = "purge_expired"
+
+
+class Job(SQLModel, table=True):
+    """A background job as the queue keeps it (`app.jobs`): its table belongs to
+    procrastinate, which creates and changes it; the app reads it, and adds only
+    `created_at` (migration 0002) so jobs list like every other table."""
+
+    __tablename__ = "procrastinate_jobs"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    queue_name: str
+    task_name: str
+    status: JobState = Field(
+        sa_column=Column(
+            SqlEnum(
+                JobState,
+                name="procrastinate_job_status",
+                create_type=False,
+                values_callable=lambda states: [state.value for state in states],
+            ),
+            nullable=False,
+        )
+    )
+    args: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    attempts: int
+    scheduled_at: datetime | None = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = timestamp_field()
+
+
+class JobPublic(Public):
+    id: int
+    kind: str = Field(validation_alias="task_name")
+    queue: str = Field(validation_alias="queue_name")
+    state: JobState = Field(validation_alias="status")
+    attempts: int = Field(description="Tries that failed and were retried so far.")
+    args: dict[str, Any]
+    scheduled_at: datetime | None = Field(
+        description="When a job waiting for its next try runs again."
+    )
+    created_at: datetime
+
+
+class JobsPublic(Page[JobPublic]):
+    pass
+
+
+class SentEmail(SQLModel, table=True):
+    """An email the job that sends it has sent: a job that runs twice sends once."""
+
+    __tablename__ = "sent_email"
+
+    job_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    template: str = Field(max_length=40)
+    sent_at: datetime = timestamp_field()

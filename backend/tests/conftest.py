@@ -21,6 +21,7 @@ from app.main import create_app
 from app.prestart import migrate
 from devtools.embedded_postgres import create_database, start_embedded_postgres
 from tests.utils.factories import API, LoggedInUser, login
+from tests.utils.jobs import run_jobs
 from tests.utils.smtp import Mailbox, start_smtp_server
 
 FIRST_SUPERUSER = "admin@example.com"
@@ -28,6 +29,9 @@ FIRST_SUPERUSER_PASSWORD = "superuser-password"
 TEST_BCRYPT_ROUNDS = 4
 TEST_FRONTEND_DIST = Path(__file__).parent / "fixtures" / "frontend-dist"
 TABLES = (
+    "procrastinate_jobs",
+    "procrastinate_workers",
+    "sent_email",
     "refresh_token",
     "user_session",
     "item",
@@ -82,7 +86,11 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         "USERS_OPEN_REGISTRATION": True,
         "REFRESH_TOKEN_REUSE_GRACE_SECONDS": 0,
         "RATE_LIMIT_ENABLED": False,
-        "SMTP_MAX_ATTEMPTS": 1,
+        # Jobs run when a test reads the mailbox (`tests.utils.jobs.run_jobs`), once
+        # each, and nothing runs on a schedule.
+        "JOBS_WORKER_IN_PROCESS": False,
+        "JOBS_MAX_ATTEMPTS": 1,
+        "JOBS_PURGE_CRON": "off",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -129,7 +137,8 @@ def clean_database(db_connection: psycopg.Connection, superuser_hash: str) -> No
 
 
 @pytest.fixture
-def mailbox(smtp: tuple[int, Mailbox]) -> Mailbox:
+def mailbox(smtp: tuple[int, Mailbox], settings: Settings) -> Mailbox:
+    smtp[1].settle = lambda: run_jobs(settings)
     smtp[1].clear()
     return smtp[1]
 

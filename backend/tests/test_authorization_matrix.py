@@ -51,6 +51,7 @@ class World:
     # Per resource, the id of a row the owner owns, and of one the inactive user owns.
     rows: dict[str, tuple[str, str]]
     owner_password_fingerprint: str
+    failed_job_id: int
 
     def caller(self, role: str) -> LoggedInUser | None:
         return {
@@ -175,6 +176,8 @@ MATRIX: dict[str, Entry] = {
     f"GET {API}/utils/ready/": Entry(PUBLIC_200),
     # Audit log
     f"GET {API}/audit-events/": Entry(ONLY_SUPERUSER_200),
+    f"GET {API}/jobs/": Entry(ONLY_SUPERUSER_200),
+    f"POST {API}/jobs/{{job_id}}/retry": Entry(ONLY_SUPERUSER_200),
     # The built UI: every client-side route serves its index page.
     # The UI's catch-all (the test app always serves tests/fixtures/frontend-dist).
     "GET /{path:path}": Entry(PUBLIC_200),
@@ -243,6 +246,15 @@ def create_owned(client: TestClient, resource: Owned, headers: dict[str, str]) -
     return str(response.json()["id"])
 
 
+def insert_failed_job(connection: psycopg.Connection) -> int:
+    row = connection.execute(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+        "VALUES ('email', 'send_email', '{}', 'failed') RETURNING id"
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def email_of(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
     row = connection.execute('SELECT email FROM "user" WHERE id = %s', (user_id,))
     found = row.fetchone()
@@ -281,6 +293,7 @@ def world(
         inactive=inactive,
         rows=rows,
         owner_password_fingerprint=security.password_fingerprint(password_hash),
+        failed_job_id=insert_failed_job(db_connection),
     )
 
 
@@ -293,8 +306,10 @@ def test_authorization(
 ) -> None:
     entry = MATRIX[operation]
     method, path = operation.split(" ", 1)
-    url = path.replace("{user_id}", str(world.resource_owner(role).id)).replace(
-        "{path:path}", "items/some-page"
+    url = (
+        path.replace("{user_id}", str(world.resource_owner(role).id))
+        .replace("{path:path}", "items/some-page")
+        .replace("{job_id}", str(world.failed_job_id))
     )
     for name in OWNED:
         url = url.replace(f"{{{name}_id}}", world.row_id(name, role))

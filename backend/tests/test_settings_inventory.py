@@ -55,6 +55,8 @@ SERVER_ENVIRONMENT = {
     "WEB_CONCURRENCY": "${WEB_CONCURRENCY:-2}",
     "FORWARDED_ALLOW_IPS": "${EDGE_SUBNET:?Variable not set}",
 }
+# Settings Compose fixes for the backend service: its jobs run in the `worker` service.
+BACKEND_FIXED = {"JOBS_WORKER_IN_PROCESS": "false"}
 # Names the docs may mention that are not ours: uvicorn's, Adminer's and Compose's.
 OTHER_DOCUMENTED_NAMES = {
     "FORWARDED_ALLOW_IPS",
@@ -120,17 +122,25 @@ def test_backend_gets_every_setting_from_its_own_variable() -> None:
             assert value == COMPOSE_DERIVED[name], name
         elif name in SERVER_ENVIRONMENT:
             assert value == SERVER_ENVIRONMENT[name], name
+        elif name in BACKEND_FIXED:
+            assert value == BACKEND_FIXED[name], name
         else:
             match = OWN_VARIABLE.fullmatch(value)
             assert match is not None, f"{name}: {value}"
             assert match["name"] == name
 
 
-def test_prestart_sees_the_same_settings_as_the_backend() -> None:
+@pytest.mark.parametrize("service", ["prestart", "worker"])
+def test_prestart_and_worker_see_the_same_settings_as_the_backend(
+    service: str,
+) -> None:
     services = compose("docker-compose.yml")["services"]
     backend = services["backend"]["environment"]
-    assert services["prestart"]["environment"] == {
-        name: value for name, value in backend.items() if name not in SERVER_ENVIRONMENT
+    own = {name: f"${{{name}:-}}" for name in BACKEND_FIXED}
+    assert services[service]["environment"] == {
+        name: own.get(name, value)
+        for name, value in backend.items()
+        if name not in SERVER_ENVIRONMENT
     }
 
 

@@ -23,7 +23,7 @@ from app.core.config import Settings
 from app.mail import EmailDeliveryError, render, send_email
 from tests.conftest import make_settings
 from tests.utils.factories import random_email
-from tests.utils.smtp import Mailbox, free_port
+from tests.utils.smtp import Mailbox, Receiver, free_port
 
 LOGIN = "mailer"
 PASSWORD = "mail-password"
@@ -47,7 +47,7 @@ class Conversation:
             and server.transport.get_extra_info("ssl_object") is not None
         )
         self.deliveries.append((over_tls, bool(session.authenticated)))
-        return await self.mailbox.handle_DATA(server, session, envelope)
+        return await Receiver(self.mailbox).handle_DATA(server, session, envelope)
 
     async def handle_QUIT(  # noqa: N802 (aiosmtpd's hook name)
         self, _server: SMTP, _session: Session, _envelope: Envelope

@@ -13,6 +13,17 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name)
 
 target_metadata = SQLModel.metadata
+# The job queue's tables are procrastinate's: its schema comes whole from the library
+# (migration 0002), and the model of its jobs table (`Job`) only reads it.
+QUEUE_TABLE_PREFIX = "procrastinate_"
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    table = getattr(obj, "table", obj) if type_ != "table" else obj
+    table_name = getattr(table, "name", name) or ""
+    return not table_name.startswith(QUEUE_TABLE_PREFIX)
 
 
 def database_url() -> str:
@@ -28,6 +39,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -41,7 +53,10 @@ def run_migrations_online() -> None:
     )
     with connectable.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=target_metadata, compare_type=True
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

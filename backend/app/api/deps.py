@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app import crud
@@ -21,7 +21,6 @@ from app.exceptions import (
     NotFoundError,
     UnauthorizedError,
 )
-from app.mail import Mailer
 from app.models import AuditContext, User
 
 # Every dependency here is `async def`, even those that never await: FastAPI runs a
@@ -36,13 +35,6 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-
-
-async def get_mailer(settings: SettingsDep, tasks: BackgroundTasks) -> Mailer:
-    return Mailer(settings, tasks)
-
-
-MailerDep = Annotated[Mailer, Depends(get_mailer)]
 
 
 async def get_db(request: Request) -> Database:

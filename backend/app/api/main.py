@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from app.api.routes import audit, items, login, private, users, utils
+from app.api.routes import audit, items, jobs, login, private, users, utils
 from app.core.config import Settings
 
 
@@ -11,7 +11,14 @@ def api_routers(settings: Settings) -> list[APIRouter]:
     match its path again. The most requested first: a request is matched against
     the routers in this order.
     """
-    routers = [items.router, users.router, login.router, utils.router, audit.router]
+    routers = [
+        items.router,
+        users.router,
+        login.router,
+        utils.router,
+        audit.router,
+        jobs.router,
+    ]
     if settings.ENVIRONMENT == "local":
         routers.append(private.router)
     return routers
@@ -32,6 +39,7 @@ OPENAPI_TAGS = [
         "description": "Items: a user's own, and everyone's for a superuser.",
     },
     {"name": "audit", "description": "The security event log (superuser)."},
+    {"name": "jobs", "description": "Background jobs: state, and retry (superuser)."},
     {"name": "utils", "description": "Health, readiness and a test email."},
     {"name": "private", "description": "Local development only."},
 ]

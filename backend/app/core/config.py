@@ -89,8 +89,27 @@ class Settings(BaseSettings):
     EMAIL_VERIFICATION_REQUIRED: bool | None = None
     EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
-    SMTP_MAX_ATTEMPTS: int = Field(default=4, ge=1, le=10)
-    SMTP_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0.0)
+
+    # Background jobs (app/jobs): a worker runs inside each API process unless off;
+    # `python -m app.worker` runs one on its own.
+    JOBS_WORKER_IN_PROCESS: bool = True
+    JOBS_WORKER_CONCURRENCY: int = Field(default=4, ge=1, le=100)
+    # A failing job is tried again after BACKOFF, 2 x BACKOFF, 4 x ... (at most
+    # BACKOFF_MAX between tries), up to MAX_ATTEMPTS tries in all; then it is failed.
+    JOBS_MAX_ATTEMPTS: int = Field(default=12, ge=1, le=100)
+    JOBS_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0.0)
+    JOBS_RETRY_BACKOFF_MAX_SECONDS: float = Field(default=600.0, ge=0.0)
+    # A job whose worker stopped sending heartbeats this long ago is run again.
+    JOBS_STALLED_AFTER_SECONDS: float = Field(default=60.0, ge=1.0)
+    # How long a stopping worker lets its running jobs finish before it hands them back.
+    JOBS_SHUTDOWN_GRACE_SECONDS: float = Field(default=20.0, ge=0.0)
+    # When expired sessions, old jobs and old audit events are purged (cron, UTC;
+    # "off": never).
+    JOBS_PURGE_CRON: str = "17 * * * *"
+    # Finished jobs (and the record of each email sent) are deleted after this long.
+    JOBS_RETENTION_DAYS: int = Field(default=14, ge=1)
+    # Audit events older than this are deleted; 0 keeps them forever.
+    AUDIT_RETENTION_DAYS: int = Field(default=0, ge=0)
 
     @property
     def all_cors_origins(self) -> list[str]:

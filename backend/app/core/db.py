@@ -19,7 +19,7 @@ snapshots, changed with `update`.
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, TypeVar, cast
 
 from psycopg import AsyncConnection
@@ -102,6 +102,11 @@ class Statements:
     ) -> list[Row]:
         raise NotImplementedError
 
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
+        """The connection statements run on, for a library that sends its own
+        (a transaction's own connection, or one from the pool)."""
+        raise NotImplementedError
+
     async def one(self, statement: Executable, **params: Any) -> Row | None:
         """The first row the statement returns, or None."""
         rows = await self._fetch(statement, params)
@@ -125,7 +130,7 @@ class Statements:
         return as_table(table, row) if row else None
 
     async def get(
-        self, table: type[TableT], row_id: uuid.UUID, *, scope: Scope = ALL
+        self, table: type[TableT], row_id: uuid.UUID | int, *, scope: Scope = ALL
     ) -> TableT | None:
         """The row with this id, if it is within `scope`."""
         statement = listing.get_statement(table, scope.column)
@@ -144,7 +149,7 @@ class Statements:
     async def update(
         self,
         table: type[TableT],
-        row_id: uuid.UUID,
+        row_id: uuid.UUID | int,
         changes: Mapping[str, Any],
         *,
         scope: Scope = ALL,
@@ -158,7 +163,7 @@ class Statements:
         return as_table(table, row) if row else None
 
     async def delete(
-        self, table: type[SQLModel], row_id: uuid.UUID, *, scope: Scope = ALL
+        self, table: type[SQLModel], row_id: uuid.UUID | int, *, scope: Scope = ALL
     ) -> bool:
         """Delete the row if it is within `scope`; whether it was."""
         statement = listing.delete_statement(table, scope.column)
@@ -183,6 +188,9 @@ class Transaction(Statements):
         self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
         return await _fetch(self._connection, statement, params, rows)
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
+        return nullcontext(self._connection)
 
 
 async def _configure(connection: AsyncConnection[DictRow]) -> None:
@@ -231,6 +239,9 @@ class Database(Statements):
     ) -> list[Row]:
         async with self.pool.connection() as connection:
             return await _fetch(connection, statement, params, rows)
+
+    def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
+        return self.pool.connection()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

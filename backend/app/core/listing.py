@@ -189,13 +189,15 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{32}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The times a datetime holds (a day in from each end), in microseconds from the epoch.
 _EARLIEST, _LATEST = -62_135_510_400_000_000, 253_402_214_399_000_000
+_LARGEST_BIGINT = 2**63 - 1
 
 
 class Cursor(NamedTuple):
     """Where a page ends in a list ordered by (created_at, id). Clients see 32 URL-safe
-    characters: the time in microseconds since 1970 (8 bytes), then the id (16 bytes).
-    Any such string is a position: it reveals nothing, and reaches nothing outside
-    the caller's scope (one far outside the list gives an empty page)."""
+    characters: the time in microseconds since 1970 (8 bytes), then the id (16 bytes;
+    a table with integer ids has the number there). Any such string is a position:
+    it reveals nothing, and reaches nothing outside the caller's scope (one far
+    outside the list gives an empty page)."""
 
     created_at: datetime
     id: uuid.UUID
@@ -204,6 +206,12 @@ class Cursor(NamedTuple):
         micros = (self.created_at - _EPOCH) // timedelta(microseconds=1)
         raw = micros.to_bytes(8, "big", signed=True) + self.id.bytes
         return base64.urlsafe_b64encode(raw).decode()
+
+    def id_in(self, table: Table) -> uuid.UUID | int:
+        """The id as `table` stores it: integer ids are capped to the largest bigint."""
+        if isinstance(table.c.id.type, Uuid):
+            return self.id
+        return min(self.id.int, _LARGEST_BIGINT)
 
     @classmethod
     def decode(cls, cursor: str) -> "Cursor":
@@ -260,9 +268,8 @@ def list_query(
         **{f"filter_{name}_{_OPS[op]}": value for name, op, value in given},
     }
     if request.after is not None:
-        params.update(
-            after_created_at=request.after.created_at, after_id=request.after.id
-        )
+        after_id = request.after.id_in(table_of(table))
+        params.update(after_created_at=request.after.created_at, after_id=after_id)
     statement = _list_statement(
         table,
         scope.column,
@@ -282,8 +289,14 @@ def page_rows(found: list[dict[str, Any]], request: PageRequest) -> PageRows:
     for row in rows:
         del row[_COUNT]
     last = rows[request.limit - 1] if len(rows) > request.limit else None
-    next_cursor = Cursor(last["created_at"], last["id"]).encode() if last else None
+    next_cursor = _cursor_after(last) if last else None
     return PageRows(data=rows[: request.limit], count=count, next_cursor=next_cursor)
+
+
+def _cursor_after(row: dict[str, Any]) -> str:
+    ident = row["id"]
+    ident = ident if isinstance(ident, uuid.UUID) else uuid.UUID(int=ident)
+    return Cursor(row["created_at"], ident).encode()
 
 
 _OPS = {"=": "eq", ">=": "ge", "<": "lt"}

@@ -2,33 +2,29 @@
 
 Every email is rendered twice from the same data, by `templates/<name>.html` and
 `templates/<name>.txt`, and sent as `multipart/alternative` (the text part first, then
-the HTML) with its own Message-ID on the sender's domain. Routes use a `Mailer`
-(`MailerDep`), which sends each email after the answer; building a message
-(`build_message`) is kept apart from sending it (`send_email`).
+the HTML) with its own Message-ID on the sender's domain. Emails are sent by a
+background job (`app.jobs.tasks`), which names an `EmailTemplate`; `compose` writes
+it, `build_message` makes the message and `send_email` hands it to SMTP.
 """
 
-import logging
 import re
 import smtplib
 import socket
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fastapi import BackgroundTasks
 from jinja2 import Environment, FileSystemLoader
 
 from app.core import security
 from app.core.config import Settings
-
-logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -106,53 +102,62 @@ def reset_password_email(
     )
 
 
-class Mailer:
-    """The emails one request sends, each after the answer (`send_email_in_background`);
-    nothing when email is not configured."""
+class EmailTemplate(StrEnum):
+    """The emails the app sends; a job names one (`app.jobs.tasks`)."""
 
-    def __init__(self, settings: Settings, tasks: BackgroundTasks) -> None:
-        self.settings, self.tasks = settings, tasks
+    VERIFY_EMAIL = "verify_email"  # a link confirming the account's address
+    CHANGE_EMAIL = "change_email"  # a link confirming a new address
+    NEW_ACCOUNT = "new_account"  # a superuser made an account for this address
+    RESET_PASSWORD = "reset_password"  # a link setting a new password
+    TEST = "test_email"  # a superuser checks that email works
 
-    def send(self, email_to: str, email_data: EmailData) -> None:
-        if self.settings.emails_enabled:
-            send = send_email_in_background
-            self.tasks.add_task(
-                send, settings=self.settings, email_to=email_to, email_data=email_data
-            )
 
-    def verification(
-        self, user_id: uuid.UUID, email: str, *, is_change: bool = False
-    ) -> None:
-        """A single-use link proving `email` is the user's: at sign-up, or a new one."""
-        hours = self.settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS
-        kind = security.TokenType.EMAIL_VERIFICATION
-        token = _token(self.settings, kind, user_id, hours, email=email)
-        link = _link(self.settings, "verify-email", token)
-        subject = "Confirm your new email" if is_change else "Confirm your email"
-        context = {
-            "email": email,
-            "valid_hours": hours,
-            "link": link,
-            "is_change": is_change,
-        }
-        self.send(email, render("verify_email", subject, self.settings, **context))
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who an email goes to; `user_id` for the emails about an account."""
 
-    def new_account(self, email: str) -> None:
-        link = self.settings.FRONTEND_HOST
-        data = render(
-            "new_account", "Your new account", self.settings, email=email, link=link
+    email: str
+    user_id: uuid.UUID | None = None
+    hashed_password: str = ""
+
+
+def compose(settings: Settings, template: EmailTemplate, to: Recipient) -> EmailData:
+    """The email `template` says, for `to`, with any link's token made now."""
+    if template is EmailTemplate.RESET_PASSWORD:
+        assert to.user_id is not None
+        return reset_password_email(settings, to.user_id, to.email, to.hashed_password)
+    if template in (EmailTemplate.VERIFY_EMAIL, EmailTemplate.CHANGE_EMAIL):
+        assert to.user_id is not None
+        return _verification_email(
+            settings,
+            to.user_id,
+            to.email,
+            is_change=template is EmailTemplate.CHANGE_EMAIL,
         )
-        self.send(email, data)
-
-    def reset_password(
-        self, user_id: uuid.UUID, email: str, hashed_password: str
-    ) -> None:
-        self.send(
-            email, reset_password_email(self.settings, user_id, email, hashed_password)
+    if template is EmailTemplate.NEW_ACCOUNT:
+        link = settings.FRONTEND_HOST
+        return render(
+            "new_account", "Your new account", settings, email=to.email, link=link
         )
+    return render("test_email", "Test email", settings, email=to.email)
 
-    def test(self, email: str) -> None:
-        self.send(email, render("test_email", "Test email", self.settings, email=email))
+
+def _verification_email(
+    settings: Settings, user_id: uuid.UUID, email: str, *, is_change: bool
+) -> EmailData:
+    """A single-use link proving `email` is the user's: at sign-up, or a new one."""
+    hours = settings.EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS
+    kind = security.TokenType.EMAIL_VERIFICATION
+    token = _token(settings, kind, user_id, hours, email=email)
+    link = _link(settings, "verify-email", token)
+    subject = "Confirm your new email" if is_change else "Confirm your email"
+    context = {
+        "email": email,
+        "valid_hours": hours,
+        "link": link,
+        "is_change": is_change,
+    }
+    return render("verify_email", subject, settings, **context)
 
 
 # Building and sending --------------------------------------------------------------
@@ -223,31 +228,3 @@ def send_email(*, settings: Settings, email_to: str, email_data: EmailData) -> N
         ) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise EmailDeliveryError(f"SMTP did not accept the message: {exc}") from exc
-
-
-def send_email_in_background(
-    *, settings: Settings, email_to: str, email_data: EmailData
-) -> None:
-    """Run after the response, so the requester never sees a failure. A failed
-    delivery is logged and tried again after SMTP_RETRY_BACKOFF_SECONDS, doubling
-    each time, up to SMTP_MAX_ATTEMPTS tries in all."""
-    attempts = settings.SMTP_MAX_ATTEMPTS
-    for attempt in range(1, attempts + 1):
-        try:
-            send_email(settings=settings, email_to=email_to, email_data=email_data)
-        except Exception as exc:
-            subject = email_data.subject
-            if attempt == attempts:
-                logger.error(
-                    "Could not send email %r to %s", subject, email_to, exc_info=exc
-                )
-                return
-            delay = settings.SMTP_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1)
-            logger.warning(
-                "Could not send email %r to %s (attempt %d of %d: %s); retrying in %.2f s",
-                *(subject, email_to, attempt, attempts, exc, delay),
-            )
-            time.sleep(delay)  # a worker thread of its own: sleeping is fine
-        else:
-            logger.info("Sent email %r to %s", email_data.subject, email_to)
-            return

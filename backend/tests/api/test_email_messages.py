@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 
@@ -27,6 +28,7 @@ from tests.utils.factories import (
     random_email,
     random_password,
 )
+from tests.utils.jobs import run_jobs
 from tests.utils.smtp import Mailbox
 from tests.utils.spamassassin import INFORMATIONAL, fired_rules
 
@@ -340,10 +342,13 @@ def test_each_message_has_its_own_id(
 
 
 @pytest.fixture
-def replying_client(database_url: str, settings: Settings) -> Iterator[TestClient]:
+def replying_client(
+    database_url: str, settings: Settings, mailbox: Mailbox
+) -> Iterator[TestClient]:
     replying = make_settings(
         database_url, settings.SMTP_PORT, EMAILS_REPLY_TO="support@example.com"
     )
+    mailbox.settle = partial(run_jobs, replying)  # its worker sends with these
     with TestClient(create_app(replying)) as client:
         yield client
 

@@ -10,7 +10,6 @@ from app.api.deps import (
     AuthenticatedDep,
     CurrentUser,
     DbDep,
-    MailerDep,
     SettingsDep,
     SuperuserDep,
 )
@@ -33,7 +32,7 @@ from app.exceptions import (
     UnauthorizedError,
     invalid_reset_token,
 )
-from app.mail import reset_password_email
+from app.mail import EmailTemplate, reset_password_email
 from app.models import (
     AuditEventType,
     Message,
@@ -176,13 +175,12 @@ async def logout(
 
 
 @router.post("/password-recovery", responses=RATE_LIMITED)
-async def recover_password(
-    body: ThrottledPasswordRecovery, db: DbDep, mailer: MailerDep
-) -> Message:
+async def recover_password(body: ThrottledPasswordRecovery, db: DbDep) -> Message:
     """Email a password reset link. The answer is the same whether or not the account exists."""
     user = await crud.get_user_by_email(db=db, email=body.email)
     if user is not None and user.is_active:
-        mailer.reset_password(user.id, user.email, user.hashed_password)
+        template = EmailTemplate.RESET_PASSWORD
+        await crud.queue_email(db, template, to=user.email, user_id=user.id)
     return Message(
         message="If that email is registered, a password recovery link is on its way"
     )

@@ -7,7 +7,6 @@ from app.api.deps import (
     AuditDep,
     CurrentUser,
     DbDep,
-    MailerDep,
     PageDep,
     SettingsDep,
     SuperuserDep,
@@ -25,6 +24,7 @@ from app.exceptions import (
     NotFoundError,
     invalid_verification,
 )
+from app.mail import EmailTemplate
 from app.models import (
     Message,
     UpdatePassword,
@@ -55,20 +55,22 @@ async def create_user(
     user_in: UserCreate,
     db: DbDep,
     settings: SettingsDep,
-    mailer: MailerDep,
     superuser: SuperuserDep,
     audit: AuditDep,
 ) -> UserPublic:
     """Create a user (superuser). A welcome email goes out when email is configured,
     and a confirmation link where verification is required and `is_verified` is not set.
     """
-    rounds, audit = settings.BCRYPT_ROUNDS, audit.by(superuser.id)
+    emails = [EmailTemplate.NEW_ACCOUNT]
+    if settings.email_verification_required and not user_in.is_verified:
+        emails.append(EmailTemplate.VERIFY_EMAIL)
     user = await crud.create_user(
-        db=db, user_create=user_in, bcrypt_rounds=rounds, audit=audit
+        db=db,
+        user_create=user_in,
+        bcrypt_rounds=settings.BCRYPT_ROUNDS,
+        audit=audit.by(superuser.id),
+        emails=emails,
     )
-    if settings.email_verification_required and not user.is_verified:
-        mailer.verification(user.id, user.email)
-    mailer.new_account(user.email)
     return UserPublic.model_validate(user)
 
 
@@ -84,7 +86,6 @@ async def update_user_me(
     db: DbDep,
     settings: SettingsDep,
     current_user: CurrentUser,
-    mailer: MailerDep,
     audit: AuditDep,
 ) -> UserPublic:
     """Change the caller's name or email; a new email needs `current_password`.
@@ -115,7 +116,6 @@ async def update_user_me(
         user = await crud.request_email_change(
             db=db, db_user=user, new_email=new_email, audit=audit
         )
-        mailer.verification(user.id, new_email, is_change=True)
     return UserPublic.model_validate(user)
 
 
@@ -162,7 +162,6 @@ async def register_user(
     user_in: UserRegister,
     db: DbDep,
     settings: SettingsDep,
-    mailer: MailerDep,
     audit: AuditDep,
 ) -> UserPublic:
     """Create an account without being logged in (unless open registration is off).
@@ -172,14 +171,14 @@ async def register_user(
     """
     if not settings.USERS_OPEN_REGISTRATION:
         raise ForbiddenError("Open user registration is forbidden on this server")
+    verify = settings.email_verification_required
     user = await crud.create_user(
         db=db,
         user_create=UserCreate.model_validate(user_in),
         bcrypt_rounds=settings.BCRYPT_ROUNDS,
         audit=audit,
+        emails=[EmailTemplate.VERIFY_EMAIL] if verify else [],
     )
-    if settings.email_verification_required:
-        mailer.verification(user.id, user.email)
     return UserPublic.model_validate(user)
 
 
@@ -209,12 +208,13 @@ async def verify_email(
 
 @router.post("/verify-email/resend", responses=RATE_LIMITED)
 async def resend_verification_email(
-    body: ThrottledVerificationResend, db: DbDep, mailer: MailerDep
+    body: ThrottledVerificationResend, db: DbDep
 ) -> Message:
     """Email a new confirmation link. The answer is the same whether or not the account exists."""
     user = await crud.get_user_by_email(db=db, email=body.email)
     if user is not None and user.is_active and not user.is_verified:
-        mailer.verification(user.id, user.email)
+        template = EmailTemplate.VERIFY_EMAIL
+        await crud.queue_email(db, template, to=user.email, user_id=user.id)
     return Message(
         message="If that email waits for confirmation, a new link is on its way"
     )

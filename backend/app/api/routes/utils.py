@@ -1,7 +1,8 @@
 from fastapi import APIRouter, HTTPException, status
 
 from app import crud
-from app.api.deps import DbDep, MailerDep, SettingsDep, SuperuserDep
+from app.api.deps import DbDep, SettingsDep, SuperuserDep
+from app.mail import EmailTemplate
 from app.models import Message, TestEmail
 
 router = APIRouter(prefix="/utils", tags=["utils"])
@@ -9,15 +10,15 @@ router = APIRouter(prefix="/utils", tags=["utils"])
 
 @router.post("/test-email/", status_code=status.HTTP_202_ACCEPTED)
 async def test_email(
-    body: TestEmail, settings: SettingsDep, mailer: MailerDep, _superuser: SuperuserDep
+    body: TestEmail, db: DbDep, settings: SettingsDep, _superuser: SuperuserDep
 ) -> Message:
-    """Send a test email (superuser); it goes out after this answer."""
+    """Send a test email (superuser); a background job sends it after this answer."""
     if not settings.emails_enabled:
         raise HTTPException(
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             detail="Email is not configured on this server (set SMTP_HOST and EMAILS_FROM_EMAIL)",
         )
-    mailer.test(body.email_to)
+    await crud.queue_email(db, EmailTemplate.TEST, to=body.email_to)
     return Message(message="Test email queued")
 
 

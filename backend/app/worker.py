@@ -1,0 +1,34 @@
+"""Run a jobs worker on its own: `python -m app.worker`.
+
+The API runs one in each of its processes unless JOBS_WORKER_IN_PROCESS is off; run
+these where jobs should not share the API's processes (see deployment.md). SIGTERM
+stops it gracefully (`app.jobs.worker`).
+"""
+
+import asyncio
+
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.logging import configure_logging
+from app.jobs.worker import run_worker
+
+
+async def main(settings: Settings) -> None:
+    db = Database(settings)
+    await db.open()
+    try:
+        await run_worker(settings, db)
+    finally:
+        await db.close()
+
+
+if __name__ == "__main__":
+    settings = get_settings()
+    if not settings.DATABASE_URL and settings.ENVIRONMENT == "local":
+        from devtools.embedded_postgres import prepare_local_database
+
+        settings = settings.model_copy(
+            update={"DATABASE_URL": prepare_local_database()}
+        )
+    configure_logging(settings)
+    asyncio.run(main(settings))
