@@ -466,7 +466,7 @@ class JobPublic(Public):
     kind: str = Field(validation_alias="task_name")
     queue: str = Field(validation_alias="queue_name")
     state: JobState = Field(validation_alias="status")
-    attempts: int = Field(description="Tries that failed and were retried so far.")
+    attempts: int = Field(description="Tries made so far.")
     args: dict[str, Any]
     scheduled_at: datetime | None = Field(
         description="When a job waiting for its next try runs again."
