@@ -465,8 +465,8 @@ def add_backend(changes: Changes, names: Names, fields: list[FieldSpec]) -> None
     )
     changes.edit(
         api,
-        "routers = [items.router, ",
-        f"routers = [items.router, {names.names}.router, ",
+        "        items.router,\n",
+        f"        items.router,\n        {names.names}.router,\n",
     )
     changes.edit(
         api,
