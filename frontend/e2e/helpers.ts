@@ -108,3 +108,14 @@ export async function latestMail(
     .toBeGreaterThan(0)
   return mail as Mail
 }
+
+/** Have the test server's SMTP server turn mail to `address` away (550), or take it again. */
+export async function refuseMailTo(
+  request: APIRequestContext,
+  address: string,
+  { refused = true, mailUrl = MAIL_URL }: { refused?: boolean; mailUrl?: string } = {},
+) {
+  const url = `${mailUrl}/refused?to=${encodeURIComponent(address)}`
+  const response = refused ? await request.post(url) : await request.delete(url)
+  expect(response.status()).toBe(204)
+}

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs"
 import { type APIRequestContext, expect, type Page } from "@playwright/test"
-import { apiToken, type TestUser } from "./helpers"
+import { apiToken, refuseMailTo, type TestUser, uniqueEmail } from "./helpers"
 
 /** Who looks at a page: nobody logged in, a user, or a superuser. */
 export type Viewer = "visitor" | "user" | "superuser"
@@ -52,6 +52,18 @@ async function addItems(request: APIRequestContext, user: TestUser, count: numbe
     })
     expect(response.status()).toBe(201)
   }
+}
+
+/** A failed job: the email of a new account, to an address the mail server turns away. */
+async function addFailedJob(request: APIRequestContext, user: TestUser): Promise<string> {
+  const email = uniqueEmail("axe-bounced")
+  await refuseMailTo(request, email)
+  const response = await request.post("/api/v1/users/", {
+    headers: { Authorization: `Bearer ${await apiToken(request, user)}` },
+    data: { email, password: "a-good-password", full_name: "Bo Bounced" },
+  })
+  expect(response.status()).toBe(201)
+  return email
 }
 
 async function openRowMenu(page: Page) {
@@ -220,6 +232,29 @@ const STATES: PageState[] = [
     open: async (page) => {
       await visit(page, "/activity?type=login_succeeded")
       await expect(page.getByText(/Showing/)).toBeVisible()
+    },
+  },
+  {
+    route: "/jobs",
+    name: "jobs, a failed one",
+    viewer: "superuser",
+    open: async (page, { request, user }) => {
+      const email = await addFailedJob(request, user)
+      await expect(async () => {
+        await visit(page, "/jobs?state=failed")
+        await expect(page.getByRole("row").filter({ hasText: email })).toBeVisible({
+          timeout: 1000,
+        })
+      }).toPass()
+    },
+  },
+  {
+    route: "/jobs",
+    name: "jobs, none match",
+    viewer: "superuser",
+    open: async (page) => {
+      await visit(page, "/jobs?state=aborted&kind=purge_expired")
+      await expect(page.getByRole("heading", { name: "No jobs" })).toBeVisible()
     },
   },
 ]

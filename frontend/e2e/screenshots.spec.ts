@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test"
-import { apiToken, createUser, logIn, logOut } from "./helpers"
+import { apiToken, createUser, logIn, logOut, refuseMailTo, uniqueEmail } from "./helpers"
 
 /**
  * Every page at desktop and phone widths, saved to screenshots/ for people to look at
@@ -158,6 +158,28 @@ for (const [viewport, size] of Object.entries(VIEWPORTS) as [
       await expect(page.getByRole("heading", { name: "Activity" })).toBeVisible()
       await expect(page.getByText(/Showing/)).toBeVisible()
       await shoot(page, "44-admin-activity", viewport)
+
+      // Two welcome emails: one goes out, the mail server turns the other away.
+      const token = await apiToken(request, admin)
+      const bounced = uniqueEmail("shots-bounced")
+      await refuseMailTo(request, bounced)
+      for (const [email, name] of [
+        [uniqueEmail("shots-welcome"), "Wes Welcome"],
+        [bounced, "Bo Bounced"],
+      ] as const) {
+        const created = await request.post("/api/v1/users/", {
+          headers: { Authorization: `Bearer ${token}` },
+          data: { email, password: "a-good-password", full_name: name },
+        })
+        expect(created.status()).toBe(201)
+      }
+      await expect(async () => {
+        await page.goto("/jobs?kind=send_email")
+        await expect(
+          page.getByRole("row").filter({ hasText: bounced }).getByRole("button", { name: /Retry/ }),
+        ).toBeVisible({ timeout: 1000 })
+      }).toPass()
+      await shoot(page, "45-admin-jobs", viewport)
     })
   })
 }

@@ -7,7 +7,10 @@ Run from backend/ (its virtualenv has the app and aiosmtpd):
 Uses DATABASE_URL's server when set, the embedded PostgreSQL otherwise, with a new
 database `app_e2e_<pid>` for each run, dropped when the server stops (and, should a run
 have been killed, by the next run). Mail sent by the app is kept in memory and served
-as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS).
+as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS). A test can have the SMTP server turn
+an address away, as a mail server does with a mailbox it does not know (POST
+/refused?to=ADDRESS), and take it back (DELETE /refused?to=ADDRESS). Each job gets one
+try (JOBS_MAX_ATTEMPTS=1), so an email turned away ends a failed job at once.
 """
 
 import asyncio
@@ -35,7 +38,17 @@ DATABASE_PREFIX = "app_e2e_"
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[dict[str, str]] = []
+        self.refused: set[str] = set()
         self.lock = threading.Lock()
+
+    async def handle_RCPT(  # noqa: N802
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        with self.lock:
+            if address.lower() in self.refused:
+                return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         message = email.message_from_bytes(
@@ -53,6 +66,13 @@ class Mailbox:
                     }
                 )
         return "250 Message accepted for delivery"
+
+    def refuse(self, address: str, refused: bool) -> None:
+        with self.lock:
+            if refused:
+                self.refused.add(address.lower())
+            else:
+                self.refused.discard(address.lower())
 
     def for_recipient(self, address: str | None) -> list[dict[str, str]]:
         with self.lock:
@@ -75,6 +95,22 @@ def serve_mailbox(mailbox: Mailbox, port: int) -> None:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def change_refused(self, refused: bool) -> None:
+            url = urlparse(self.path)
+            address = parse_qs(url.query).get("to", [None])[0]
+            if url.path != "/refused" or not address:
+                self.send_error(404)
+                return
+            mailbox.refuse(address, refused)
+            self.send_response(204)
+            self.end_headers()
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.change_refused(True)
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self.change_refused(False)
 
         def log_message(self, *_args: Any) -> None:
             pass
@@ -175,6 +211,8 @@ def main() -> None:
                 "E2E_EMAIL_VERIFICATION", "false"
             ),
             "SENTRY_DSN": "",
+            # An email the mail server turns away fails its job at the first try.
+            "JOBS_MAX_ATTEMPTS": "1",
         }
     )
     # Empty values would fall back to the repository's .env: drop them instead.
@@ -190,6 +228,7 @@ def main() -> None:
     asyncio.run(prestart(get_settings()))
     # One line per request would drown the test report: keep warnings and errors.
     logging.getLogger("app.access").setLevel(logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP server's dialogue
     sys.stderr.write(
         f"E2E app on http://127.0.0.1:{app_port}, mail on http://127.0.0.1:{mail_port}\n"
     )

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLogoutData, LoginLogoutResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
+import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, JobsReadJobsData, JobsReadJobsErrors, JobsReadJobsResponses, JobsRetryJobData, JobsRetryJobErrors, JobsRetryJobResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLogoutData, LoginLogoutResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -361,7 +361,7 @@ export const loginRecoverPasswordHtmlContent = <ThrowOnError extends boolean = f
 /**
  * Test Email
  *
- * Send a test email (superuser); it goes out after this answer.
+ * Send a test email (superuser); a background job sends it after this answer.
  */
 export const utilsTestEmail = <ThrowOnError extends boolean = false>(options: Options<UtilsTestEmailData, ThrowOnError>) => (options.client ?? client).post<UtilsTestEmailResponses, UtilsTestEmailErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -398,6 +398,33 @@ export const utilsReadiness = <ThrowOnError extends boolean = false>(options?: O
 export const auditReadAuditEvents = <ThrowOnError extends boolean = false>(options?: Options<AuditReadAuditEventsData, ThrowOnError>) => (options?.client ?? client).get<AuditReadAuditEventsResponses, AuditReadAuditEventsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/audit-events/',
+    ...options
+});
+
+/**
+ * Read Jobs
+ *
+ * Background jobs newest first (superuser), narrowed to a state and a kind.
+ *
+ * A job that keeps failing is retried with growing delays (`attempts` counts the
+ * failed tries) and ends `failed`. Page with `skip` and `limit`, or follow
+ * `next_cursor`.
+ */
+export const jobsReadJobs = <ThrowOnError extends boolean = false>(options?: Options<JobsReadJobsData, ThrowOnError>) => (options?.client ?? client).get<JobsReadJobsResponses, JobsReadJobsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/jobs/',
+    ...options
+});
+
+/**
+ * Retry Job
+ *
+ * Run a failed job again, with a fresh set of tries (superuser); 409 for a job
+ * that has not failed.
+ */
+export const jobsRetryJob = <ThrowOnError extends boolean = false>(options: Options<JobsRetryJobData, ThrowOnError>) => (options.client ?? client).post<JobsRetryJobResponses, JobsRetryJobErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/jobs/{job_id}/retry',
     ...options
 });
 

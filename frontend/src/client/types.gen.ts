@@ -151,6 +151,79 @@ export type ItemsPublic = {
 };
 
 /**
+ * JobKind
+ *
+ * The jobs the app defines (`app.jobs.tasks`).
+ */
+export type JobKind = 'send_email' | 'purge_expired';
+
+/**
+ * JobPublic
+ */
+export type JobPublic = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Queue
+     */
+    queue: string;
+    state: JobState;
+    /**
+     * Attempts
+     *
+     * Tries that failed and were retried so far.
+     */
+    attempts: number;
+    /**
+     * Args
+     */
+    args: {
+        [key: string]: unknown;
+    };
+    /**
+     * Scheduled At
+     *
+     * When a job waiting for its next try runs again.
+     */
+    scheduled_at: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * JobState
+ */
+export type JobState = 'todo' | 'doing' | 'succeeded' | 'failed' | 'cancelled' | 'aborted';
+
+/**
+ * JobsPublic
+ */
+export type JobsPublic = {
+    /**
+     * Data
+     */
+    data: Array<JobPublic>;
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
  * LoginForm
  *
  * The OAuth2 password form: `username` carries the email.
@@ -1278,6 +1351,84 @@ export type AuditReadAuditEventsResponses = {
 };
 
 export type AuditReadAuditEventsResponse = AuditReadAuditEventsResponses[keyof AuditReadAuditEventsResponses];
+
+export type JobsReadJobsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * State
+         */
+        state?: JobState | null;
+        /**
+         * Kind
+         */
+        kind?: JobKind | null;
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/jobs/';
+};
+
+export type JobsReadJobsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type JobsReadJobsError = JobsReadJobsErrors[keyof JobsReadJobsErrors];
+
+export type JobsReadJobsResponses = {
+    /**
+     * Successful Response
+     */
+    200: JobsPublic;
+};
+
+export type JobsReadJobsResponse = JobsReadJobsResponses[keyof JobsReadJobsResponses];
+
+export type JobsRetryJobData = {
+    body?: never;
+    path: {
+        /**
+         * Job Id
+         */
+        job_id: number;
+    };
+    query?: never;
+    url: '/api/v1/jobs/{job_id}/retry';
+};
+
+export type JobsRetryJobErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type JobsRetryJobError = JobsRetryJobErrors[keyof JobsRetryJobErrors];
+
+export type JobsRetryJobResponses = {
+    /**
+     * Successful Response
+     */
+    200: JobPublic;
+};
+
+export type JobsRetryJobResponse = JobsRetryJobResponses[keyof JobsRetryJobResponses];
 
 export type PrivateCreateUserData = {
     body: PrivateUserCreate;

@@ -3,10 +3,12 @@ import { queryOptions } from "@tanstack/react-query"
 import {
   auditReadAuditEvents,
   itemsReadItems,
+  jobsReadJobs,
   usersReadUserMe,
   usersReadUsers,
 } from "@/client/sdk.gen"
-import type { AuditEventType } from "@/client/types.gen"
+import type { AuditEventType, JobKind, JobState } from "@/client/types.gen"
+import { isUnfinished } from "./jobs"
 import type { PagePosition } from "./paging"
 
 export const currentUserQuery = queryOptions({
@@ -38,4 +40,16 @@ export const auditEventsQuery = (position: PagePosition, eventType?: AuditEventT
           throwOnError: true,
         })
       ).data,
+  })
+
+/** How often the jobs page looks again while a job it shows is queued or running. */
+export const JOBS_REFRESH_MS = 3000
+
+export const jobsQuery = (position: PagePosition, filters: { state?: JobState; kind?: JobKind }) =>
+  queryOptions({
+    queryKey: ["jobs", filters, position],
+    queryFn: async () =>
+      (await jobsReadJobs({ query: { ...position, ...filters }, throwOnError: true })).data,
+    refetchInterval: (query) =>
+      query.state.data?.data.some(isUnfinished) ? JOBS_REFRESH_MS : false,
   })

@@ -8,6 +8,7 @@ import {
   Menu as MenuIcon,
   Settings,
   Users,
+  Workflow,
 } from "lucide-react"
 import { type ReactNode, useState } from "react"
 import { Brand } from "@/components/brand"
@@ -25,6 +26,7 @@ const NAV = [
   { to: "/items", label: "Items", icon: List, superuserOnly: false },
   { to: "/admin", label: "Admin", icon: Users, superuserOnly: true },
   { to: "/activity", label: "Activity", icon: History, superuserOnly: true },
+  { to: "/jobs", label: "Jobs", icon: Workflow, superuserOnly: true },
   { to: "/settings", label: "Settings", icon: Settings, superuserOnly: false },
 ] as const
 

@@ -13,6 +13,8 @@ export interface Column<Row> {
   headerClassName?: string
   /** Hide the column below this width (its cells say it elsewhere, or it can go). */
   from?: "sm" | "md" | "lg"
+  /** The header is for screen readers only (a column of buttons that name themselves). */
+  hideHeader?: boolean
 }
 
 /** The row's menu: Edit and Delete, as the page allows them. */
@@ -71,7 +73,11 @@ export function DataTable<Row>({ rows, columns, rowKey, rowActions }: DataTableP
                 scope="col"
                 className={cn(columnClasses(column, index), column.headerClassName)}
               >
-                {column.header}
+                {column.hideHeader ? (
+                  <span className="sr-only">{column.header}</span>
+                ) : (
+                  column.header
+                )}
               </th>
             ))}
             {rowActions && (
