@@ -20,6 +20,8 @@ import { Route as AppActivityRouteImport } from './routes/_app/activity'
 import { Route as AppAdminRouteImport } from './routes/_app/admin'
 import { Route as AppItemsRouteImport } from './routes/_app/items'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
+import { Route as LoginLinkRouteImport } from './routes/login_.link'
+import { Route as LoginTwoFactorRouteImport } from './routes/login_.two-factor'
 
 const AppRoute = AppRouteImport.update({
   id: '/_app',
@@ -75,6 +77,16 @@ const AppSettingsRoute = AppSettingsRouteImport.update({
   path: '/settings',
   getParentRoute: () => AppRoute,
 } as any)
+const LoginLinkRoute = LoginLinkRouteImport.update({
+  id: '/login_/link',
+  path: '/login/link',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const LoginTwoFactorRoute = LoginTwoFactorRouteImport.update({
+  id: '/login_/two-factor',
+  path: '/login/two-factor',
+  getParentRoute: () => rootRouteImport,
+} as any)
 
 export interface FileRoutesByFullPath {
   '/': typeof AppIndexRoute
@@ -87,6 +99,8 @@ export interface FileRoutesByFullPath {
   '/admin': typeof AppAdminRoute
   '/items': typeof AppItemsRoute
   '/settings': typeof AppSettingsRoute
+  '/login/link': typeof LoginLinkRoute
+  '/login/two-factor': typeof LoginTwoFactorRoute
 }
 export interface FileRoutesByTo {
   '/login': typeof LoginRoute
@@ -98,6 +112,8 @@ export interface FileRoutesByTo {
   '/admin': typeof AppAdminRoute
   '/items': typeof AppItemsRoute
   '/settings': typeof AppSettingsRoute
+  '/login/link': typeof LoginLinkRoute
+  '/login/two-factor': typeof LoginTwoFactorRoute
   '/': typeof AppIndexRoute
 }
 export interface FileRoutesById {
@@ -112,6 +128,8 @@ export interface FileRoutesById {
   '/_app/admin': typeof AppAdminRoute
   '/_app/items': typeof AppItemsRoute
   '/_app/settings': typeof AppSettingsRoute
+  '/login_/link': typeof LoginLinkRoute
+  '/login_/two-factor': typeof LoginTwoFactorRoute
   '/_app/': typeof AppIndexRoute
 }
 export interface FileRouteTypes {
@@ -127,6 +145,8 @@ export interface FileRouteTypes {
     | '/admin'
     | '/items'
     | '/settings'
+    | '/login/link'
+    | '/login/two-factor'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/login'
@@ -138,6 +158,8 @@ export interface FileRouteTypes {
     | '/admin'
     | '/items'
     | '/settings'
+    | '/login/link'
+    | '/login/two-factor'
     | '/'
   id:
     | '__root__'
@@ -151,6 +173,8 @@ export interface FileRouteTypes {
     | '/_app/admin'
     | '/_app/items'
     | '/_app/settings'
+    | '/login_/link'
+    | '/login_/two-factor'
     | '/_app/'
   fileRoutesById: FileRoutesById
 }
@@ -161,6 +185,8 @@ export interface RootRouteChildren {
   ResetPasswordRoute: typeof ResetPasswordRoute
   SignupRoute: typeof SignupRoute
   VerifyEmailRoute: typeof VerifyEmailRoute
+  LoginLinkRoute: typeof LoginLinkRoute
+  LoginTwoFactorRoute: typeof LoginTwoFactorRoute
 }
 
 declare module '@tanstack/react-router' {
@@ -242,6 +268,20 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsRouteImport
       parentRoute: typeof AppRoute
     }
+    '/login_/link': {
+      id: '/login_/link'
+      path: '/login/link'
+      fullPath: '/login/link'
+      preLoaderRoute: typeof LoginLinkRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/login_/two-factor': {
+      id: '/login_/two-factor'
+      path: '/login/two-factor'
+      fullPath: '/login/two-factor'
+      preLoaderRoute: typeof LoginTwoFactorRouteImport
+      parentRoute: typeof rootRouteImport
+    }
   }
 }
 
@@ -270,6 +310,8 @@ const rootRouteChildren: RootRouteChildren = {
   ResetPasswordRoute: ResetPasswordRoute,
   SignupRoute: SignupRoute,
   VerifyEmailRoute: VerifyEmailRoute,
+  LoginLinkRoute: LoginLinkRoute,
+  LoginTwoFactorRoute: LoginTwoFactorRoute,
 }
 export const routeTree = rootRouteImport
   ._addFileChildren(rootRouteChildren)

@@ -1,6 +1,16 @@
 from fastapi import APIRouter
 
-from app.api.routes import audit, items, login, private, users, utils
+from app.api.routes import (
+    audit,
+    identities,
+    items,
+    login,
+    oidc,
+    private,
+    two_factor,
+    users,
+    utils,
+)
 from app.core.config import Settings
 
 
@@ -11,7 +21,16 @@ def api_routers(settings: Settings) -> list[APIRouter]:
     match its path again. The most requested first: a request is matched against
     the routers in this order.
     """
-    routers = [items.router, users.router, login.router, utils.router, audit.router]
+    routers = [
+        items.router,
+        users.router,
+        login.router,
+        two_factor.router,
+        oidc.router,
+        identities.router,
+        utils.router,
+        audit.router,
+    ]
     if settings.ENVIRONMENT == "local":
         routers.append(private.router)
     return routers
@@ -21,11 +40,13 @@ def api_routers(settings: Settings) -> list[APIRouter]:
 OPENAPI_TAGS = [
     {
         "name": "login",
-        "description": "Tokens: log in, refresh, log out, reset a password.",
+        "description": "Tokens: log in (with a password or at a provider, and a "
+        "second factor), refresh, log out, reset a password.",
     },
     {
         "name": "users",
-        "description": "Accounts: one's own, and all of them for a superuser.",
+        "description": "Accounts: one's own (linked providers, two-factor "
+        "authentication), and all of them for a superuser.",
     },
     {
         "name": "items",

@@ -3,6 +3,9 @@ import { queryOptions } from "@tanstack/react-query"
 import {
   auditReadAuditEvents,
   itemsReadItems,
+  loginReadProviders,
+  usersReadIdentities,
+  usersReadTwoFactor,
   usersReadUserMe,
   usersReadUsers,
 } from "@/client/sdk.gen"
@@ -39,3 +42,20 @@ export const auditEventsQuery = (position: PagePosition, eventType?: AuditEventT
         })
       ).data,
   })
+
+/** The sign-in providers the server offers (they change only with its settings). */
+export const providersQuery = queryOptions({
+  queryKey: ["providers"],
+  queryFn: async () => (await loginReadProviders({ throwOnError: true })).data,
+  staleTime: Number.POSITIVE_INFINITY,
+})
+
+export const identitiesQuery = queryOptions({
+  queryKey: ["identities"],
+  queryFn: async () => (await usersReadIdentities({ throwOnError: true })).data,
+})
+
+export const twoFactorQuery = queryOptions({
+  queryKey: ["two-factor"],
+  queryFn: async () => (await usersReadTwoFactor({ throwOnError: true })).data,
+})
