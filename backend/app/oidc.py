@@ -17,7 +17,6 @@ What the app does with the identity (link, sign up, refuse) is `app.crud`'s busi
 anything that goes wrong here is a `ProviderError` with a code the UI can show.
 """
 
-import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
@@ -182,7 +181,6 @@ class OpenIDProvider(Provider):
         self.issuer = config.issuer or ""
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
-        self._lock = asyncio.Lock()
 
     async def _get(self, url: str) -> dict[str, Any]:
         async with httpx2.AsyncClient(timeout=httpx2.Timeout(self.timeout)) as client:
@@ -207,11 +205,12 @@ class OpenIDProvider(Provider):
         return str((await self.metadata())["authorization_endpoint"])
 
     async def _key_set(self, *, refresh: bool) -> KeySet:
-        async with self._lock:
-            if self._keys is None or refresh:
-                jwks = await self._get(str((await self.metadata())["jwks_uri"]))
-                self._keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
-            return self._keys
+        """The provider's keys, kept; fetched again when `refresh` (two sign-ins that
+        both find a new key id may both fetch: no harm done)."""
+        if self._keys is None or refresh:
+            jwks = await self._get(str((await self.metadata())["jwks_uri"]))
+            self._keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+        return self._keys
 
     async def _identity(
         self, code: str, code_verifier: str, nonce: str
