@@ -8,6 +8,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
@@ -494,6 +495,63 @@ def test_an_unknown_provider_is_404(client: TestClient) -> None:
         response = client.get(f"{API}/login/oidc/nobody/{path}", follow_redirects=False)
         assert response.status_code == 404
         assert response.json() == {"detail": "Provider not found"}
+
+
+def test_a_provider_slower_than_the_timeout_answers_a_clear_error(
+    database_url: str,
+    smtp: tuple[int, Mailbox],
+    oidc_provider: FakeOpenIDProvider,
+    github_server: FakeGitHub,
+) -> None:
+    settings = make_settings(
+        database_url,
+        smtp[0],
+        OIDC_HTTP_TIMEOUT_SECONDS=0.5,
+        OIDC_PROVIDERS=provider_settings(oidc_provider, github_server),
+    )
+    oidc_provider.sign_in_as(new_login())
+    oidc_provider.stall["/token"] = 3.0
+    with TestClient(create_app(settings)) as client:
+        started = time.monotonic()
+        answer = sign_in(client)
+        waited = time.monotonic() - started
+
+    assert answer.headers["location"] == (
+        f"{FRONTEND}/login?error=provider_unavailable"
+    )
+    assert waited < 2.5
+
+
+def test_a_provider_sign_in_takes_the_second_step_when_two_factor_is_on(
+    client: TestClient,
+    oidc_provider: FakeOpenIDProvider,
+    db_connection: psycopg.Connection,
+) -> None:
+    oidc_provider.sign_in_as(new_login())
+    sign_in(client)
+    headers: dict[str, str] = me_after_refresh(client)["_headers"]  # type: ignore[assignment]
+    secret = client.post(f"{API}/users/me/two-factor/setup", headers=headers).json()[
+        "secret"
+    ]
+    enabled = client.post(
+        f"{API}/users/me/two-factor/enable",
+        headers=headers,
+        json={"code": pyotp.TOTP(secret).at(time.time() - 30)},
+    )
+    assert enabled.status_code == 200
+    client.cookies.clear()
+
+    answer = sign_in(client)
+
+    assert answer.headers["location"] == f"{FRONTEND}/login/two-factor"
+    cookies = set_cookies(answer)
+    assert "refresh_token" not in cookies
+    assert cookies["two_factor_token"]["two_factor_token"]["path"] == f"{API}/login/2fa"
+    # No session yet: the refresh cookie was never set.
+    assert client.post(f"{API}/login/refresh").status_code == 401
+    done = client.post(f"{API}/login/2fa", json={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200, done.text
+    assert audit_events(db_connection)[-1][1]["method"] == "oidc:fake+totp"
 
 
 @pytest.fixture

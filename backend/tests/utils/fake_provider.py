@@ -76,6 +76,8 @@ class _Server:
     def __init__(self) -> None:
         self.state = _State()
         self.lock = threading.Lock()
+        # Seconds a path waits before it answers (a provider that is slow today).
+        self.stall: dict[str, float] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -85,6 +87,7 @@ class _Server:
                 raw = self.rfile.read(length).decode() if length else ""
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                time.sleep(server.stall.get(url.path, 0.0))
                 with server.lock:
                     server.state.requests.append(f"{method} {url.path}")
                     status, headers, body = server.handle(
@@ -195,7 +198,7 @@ class FakeOpenIDProvider(_Server):
     def reset(self, login: Login | None = None) -> None:
         with self.lock:
             self.state = _State(login=login)
-            self.spoiled, self.unsigned = {}, False
+            self.spoiled, self.unsigned, self.stall = {}, False, {}
 
     def sign_in_as(self, login: Login) -> None:
         with self.lock:
