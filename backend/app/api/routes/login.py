@@ -24,6 +24,7 @@ from app.api.rate_limits import (
 )
 from app.core import security
 from app.core.config import API_V1_STR, Settings
+from app.core.db import Database
 from app.exceptions import (
     EmailNotVerifiedError,
     InactiveUserError,
@@ -90,7 +91,7 @@ def _issue_tokens(
 async def start_session(
     response: Response,
     *,
-    db: DbDep,
+    db: Database,
     settings: Settings,
     user: User,
     audit: AuditContext,
@@ -136,7 +137,7 @@ def two_factor_challenge(
 async def first_step_done(
     response: Response,
     *,
-    db: DbDep,
+    db: Database,
     settings: Settings,
     user: User,
     audit: AuditContext,

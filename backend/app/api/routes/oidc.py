@@ -38,11 +38,14 @@ from app.api.rate_limits import (
 from app.api.routes.login import first_step_done, start_session, two_factor_challenge
 from app.core import rate_limit, security
 from app.core.config import API_V1_STR, Settings
+from app.core.db import Database
 from app.exceptions import (
-    DomainError,
+    EmailAlreadyRegisteredError,
+    IdentityInUseError,
     InactiveUserError,
     InvalidCredentialsError,
     NotFoundError,
+    SignInRefusedError,
     UnauthorizedError,
 )
 from app.models import (
@@ -257,7 +260,7 @@ async def callback(
 
 
 async def _link(
-    db: DbDep,
+    db: Database,
     settings: Settings,
     audit: AuditContext,
     flow: dict[str, Any],
@@ -273,13 +276,13 @@ async def _link(
         await crud.link_identity(
             db=db, user=user, identity=identity, audit=audit.by(user.id)
         )
-    except DomainError:
+    except IdentityInUseError:
         return _to_ui(settings, "/settings", tab="sign-in", error="identity_in_use")
     return _to_ui(settings, "/settings", tab="sign-in", linked=identity.provider)
 
 
 async def _sign_in(
-    db: DbDep,
+    db: Database,
     settings: Settings,
     audit: AuditContext,
     identity: ProviderIdentity,
@@ -294,8 +297,9 @@ async def _sign_in(
             bcrypt_rounds=settings.BCRYPT_ROUNDS,
             audit=audit,
         )
-    except DomainError as exc:
-        reason = getattr(exc, "code", "email_taken")
+    except (SignInRefusedError, EmailAlreadyRegisteredError, IdentityInUseError) as exc:
+        # The last two: another request made the account or the link meanwhile.
+        reason = exc.code if isinstance(exc, SignInRefusedError) else "account_exists"
         await crud.record(
             db, audit, FAILED, email=identity.email, reason=reason, method=method
         )

@@ -27,6 +27,8 @@ from app.api.routes.login import (
     start_session,
 )
 from app.core import security, two_factor
+from app.core.db import Database
+from app.core.rate_limit import RateLimiter
 from app.exceptions import (
     IncorrectCodeError,
     IncorrectPasswordError,
@@ -55,7 +57,7 @@ FAILED = AuditEventType.TWO_FACTOR_FAILED
 
 
 async def _wrong_code(
-    limiter: RateLimiterDep, db: DbDep, audit: AuditContext, user: User, step: str
+    limiter: RateLimiter, db: Database, audit: AuditContext, user: User, step: str
 ) -> None:
     await count_wrong_code(limiter, user.id)
     await crud.record(db, audit, FAILED, user.id, step=step)
