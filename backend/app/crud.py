@@ -8,8 +8,9 @@ import functools
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Executable, bindparam, delete, func, literal, select, update
@@ -17,17 +18,22 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import SQLModel, col
 
 from app import jobs
-from app.core import security
+from app.core import security, two_factor
 from app.core.db import Database, Statements, TableT, as_table
 from app.core.listing import PageRequest, PageRows, Scope, table_of
 from app.exceptions import (
     ConflictError,
     EmailAlreadyRegisteredError,
     EmailNotVerifiedError,
+    IdentityInUseError,
     InactiveUserError,
     InvalidCredentialsError,
+    LastSignInMethodError,
+    NotFoundError,
     RefreshTokenReuseError,
     SessionError,
+    SignInRefusedError,
+    TwoFactorAlreadyOnError,
     invalid_verification,
 )
 from app.mail import EmailTemplate
@@ -40,15 +46,19 @@ from app.models import (
     ItemUpdate,
     Job,
     JobState,
+    RecoveryCode,
     RefreshToken,
     SentEmail,
     User,
     UserCreate,
+    UserIdentity,
     UserPublic,
     UserSession,
+    UserTotp,
     UserUpdate,
     UserUpdateMe,
 )
+from app.oidc import ProviderIdentity
 
 Event = AuditEventType
 
@@ -135,6 +145,7 @@ async def update_user(
         changes["hashed_password"] = await security.hash_password_async(
             password, rounds=bcrypt_rounds
         )
+        changes["has_password"] = True
     with _email_must_be_free():
         async with db.transaction() as tx:
             await _audit_user_changes(tx, audit, db_user, changes)
@@ -156,7 +167,8 @@ async def set_password(
     """Change the password and revoke every session, so old tokens stop working."""
     hashed = await security.hash_password_async(new_password, rounds=bcrypt_rounds)
     async with db.transaction() as tx:
-        await tx.update(User, db_user.id, {"hashed_password": hashed})
+        changes = {"hashed_password": hashed, "has_password": True}
+        await tx.update(User, db_user.id, changes)
         await record(tx, audit, event_type, db_user.id)
         await tx.execute(_REVOKE_USER_SESSIONS, user_id=db_user.id)
 
@@ -294,9 +306,16 @@ async def get_session_user_and_row(
 
 
 async def create_session(
-    *, db: Database, user: User, lifetime: timedelta, audit: AuditContext | None = None
+    *,
+    db: Database,
+    user: User,
+    lifetime: timedelta,
+    audit: AuditContext | None = None,
+    method: str = "password",
 ) -> tuple[UserSession, str]:
-    """Start a login session; return it with its first refresh token (in clear)."""
+    """Start a login session; return it with its first refresh token (in clear).
+    `method`: how the user proved who they are (`password`, `oidc:<provider>`, and
+    `+totp` or `+recovery_code` after a second factor), kept in the audit log."""
     refresh_token = security.generate_refresh_token()
     expires_at = datetime.now(UTC) + lifetime
     async with db.transaction() as tx:
@@ -304,8 +323,14 @@ async def create_session(
         token_hash = security.hash_refresh_token(refresh_token)
         await tx.insert(RefreshToken, token_hash=token_hash, session_id=session.id)
         audit = audit.by(user.id) if audit else None
+        session_id = str(session.id)
         await record(
-            tx, audit, Event.LOGIN_SUCCEEDED, user.id, session_id=str(session.id)
+            tx,
+            audit,
+            Event.LOGIN_SUCCEEDED,
+            user.id,
+            session_id=session_id,
+            method=method,
         )
     return session, refresh_token
 
@@ -595,3 +620,335 @@ async def purge_expired(
         rows = await db.all(statement.returning(literal(1)))
         counts[name] = len(rows)
     return counts
+
+
+# Sign-in providers ---------------------------------------------------------------
+
+_identities = table_of(UserIdentity)
+_IDENTITIES_OF_USER = (
+    select(_identities)
+    .where(_identities.c.user_id == bindparam("user_id"))
+    .order_by(_identities.c.created_at, _identities.c.id)
+)
+_LOCK_USER = select(_users.c.has_password).where(_users.c.id == bindparam("id"))
+_LOCK_USER = _LOCK_USER.with_for_update()
+
+
+@contextmanager
+def _identity_must_be_free() -> Iterator[None]:
+    """(provider, subject) is unique: one provider account, one user."""
+    try:
+        yield
+    except UniqueViolation as exc:
+        raise IdentityInUseError() from exc
+
+
+async def list_identities(*, db: Statements, user_id: uuid.UUID) -> list[UserIdentity]:
+    """A user's linked provider accounts, oldest first (one per provider at most
+    per provider account: a short list)."""
+    rows = await db.all(_IDENTITIES_OF_USER, user_id=user_id)
+    return [as_table(UserIdentity, row) for row in rows]
+
+
+async def get_identity(
+    *, db: Statements, provider: str, subject: str
+) -> UserIdentity | None:
+    return await db.find(UserIdentity, provider=provider, subject=subject)
+
+
+def _identity_row(user_id: uuid.UUID, identity: ProviderIdentity) -> dict[str, Any]:
+    email = identity.email[:255] if identity.email else None
+    return {
+        "user_id": user_id,
+        "provider": identity.provider,
+        "subject": identity.subject,
+        "email": email,
+    }
+
+
+async def link_identity(
+    *,
+    db: Database,
+    user: User,
+    identity: ProviderIdentity,
+    audit: AuditContext | None = None,
+) -> UserIdentity:
+    """Link a provider account to the user. Linked to them already: kept as it is;
+    to someone else: IdentityInUseError."""
+    found = await get_identity(
+        db=db, provider=identity.provider, subject=identity.subject
+    )
+    if found is not None:
+        if found.user_id != user.id:
+            raise IdentityInUseError()
+        return found
+    with _identity_must_be_free():
+        async with db.transaction() as tx:
+            row = await tx.insert(UserIdentity, **_identity_row(user.id, identity))
+            await record(
+                tx,
+                audit,
+                Event.IDENTITY_LINKED,
+                user.id,
+                provider=identity.provider,
+                email=identity.email,
+            )
+    return row
+
+
+async def unlink_identity(
+    *,
+    db: Database,
+    user: User,
+    identity_id: uuid.UUID,
+    audit: AuditContext | None = None,
+) -> None:
+    """Remove one of the user's identities, unless it is their last way to sign in.
+    The user's row is locked meanwhile, so two removals cannot both pass the check."""
+    async with db.transaction() as tx:
+        has_password = await tx.scalar(_LOCK_USER, id=user.id)
+        identities = await list_identities(db=tx, user_id=user.id)
+        target = next((i for i in identities if i.id == identity_id), None)
+        if target is None:
+            raise NotFoundError("Identity")
+        if not has_password and len(identities) == 1:
+            raise LastSignInMethodError()
+        await tx.delete(UserIdentity, identity_id)
+        await record(
+            tx,
+            audit,
+            Event.IDENTITY_UNLINKED,
+            user.id,
+            provider=target.provider,
+            email=target.email,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSignIn:
+    """Who a provider identity signs in as. `needs_password`: an existing account
+    with the address the provider verified; the identity joins it once the
+    account's password confirms it (`link_identity`)."""
+
+    user: User
+    needs_password: bool = False
+
+
+async def sign_in_with_identity(
+    *,
+    db: Database,
+    identity: ProviderIdentity,
+    open_registration: bool,
+    bcrypt_rounds: int,
+    audit: AuditContext | None = None,
+) -> ProviderSignIn:
+    """The account a provider identity belongs to: the one it is linked to; else the
+    one with its address (a verified one only, and with that account's password);
+    else a new account where sign-up is open. An address the provider did not
+    verify never reaches an existing account."""
+    linked = await get_identity(
+        db=db, provider=identity.provider, subject=identity.subject
+    )
+    if linked is not None:
+        user = await get_user(db=db, user_id=linked.user_id)
+        if user is None or not user.is_active:
+            raise SignInRefusedError("inactive", "This account is switched off")
+        return ProviderSignIn(user)
+    if not identity.email or "@" not in identity.email or len(identity.email) > 254:
+        raise SignInRefusedError("no_email", "The provider gave no email address")
+    existing = await get_user_by_email(db=db, email=identity.email)
+    if existing is not None:
+        if not identity.email_verified:
+            raise SignInRefusedError(
+                "account_exists",
+                "An account with this email exists, and the provider has not "
+                "verified the address",
+            )
+        if not existing.is_active:
+            raise SignInRefusedError("inactive", "This account is switched off")
+        if not existing.has_password:
+            raise SignInRefusedError(
+                "link_from_settings",
+                "An account with this email exists: sign in to it the way you "
+                "did before and link this provider in Settings",
+            )
+        return ProviderSignIn(existing, needs_password=True)
+    if not identity.email_verified:
+        raise SignInRefusedError(
+            "email_not_verified", "The provider has not verified your email address"
+        )
+    if not open_registration:
+        raise SignInRefusedError(
+            "signup_closed", "Open user registration is forbidden on this server"
+        )
+    user = await _create_user_from_identity(
+        db=db, identity=identity, bcrypt_rounds=bcrypt_rounds, audit=audit
+    )
+    return ProviderSignIn(user)
+
+
+async def _create_user_from_identity(
+    *,
+    db: Database,
+    identity: ProviderIdentity,
+    bcrypt_rounds: int,
+    audit: AuditContext | None,
+) -> User:
+    """A new, verified account without a usable password, linked to the identity."""
+    hashed = await security.hash_password_async(
+        security.unusable_password(), rounds=bcrypt_rounds
+    )
+    name = identity.name.replace("\x00", "")[:255] if identity.name else None
+    email = identity.email or ""
+    with _email_must_be_free(), _identity_must_be_free():
+        async with db.transaction() as tx:
+            user = await tx.insert(
+                User,
+                email=email,
+                full_name=name,
+                hashed_password=hashed,
+                has_password=False,
+                is_verified=True,
+            )
+            created = {"email": email, "provider": identity.provider}
+            await record(tx, audit, Event.USER_CREATED, user.id, **created)
+            await tx.insert(UserIdentity, **_identity_row(user.id, identity))
+            await record(tx, audit, Event.IDENTITY_LINKED, user.id, **created)
+    return user
+
+
+# Two-factor authentication -------------------------------------------------------
+
+_totp, _recovery = table_of(UserTotp), table_of(RecoveryCode)
+_DROP_PENDING_TOTP = delete(_totp).where(
+    _totp.c.user_id == bindparam("user_id"), _totp.c.confirmed_at.is_(None)
+)
+_CONFIRM_TOTP = (
+    update(_totp)
+    .where(_totp.c.id == bindparam("id"), _totp.c.confirmed_at.is_(None))
+    .values(confirmed_at=func.now(), last_used_step=bindparam("step"))
+    .returning(_totp.c.id)
+)
+# A code's step is taken once: a later request with the same code finds it taken.
+_CLAIM_STEP = (
+    update(_totp)
+    .where(
+        _totp.c.id == bindparam("id"),
+        _totp.c.confirmed_at.is_not(None),
+        (_totp.c.last_used_step.is_(None))
+        | (_totp.c.last_used_step < bindparam("step")),
+    )
+    .values(last_used_step=bindparam("step"))
+    .returning(_totp.c.id)
+)
+_DROP_TOTP = delete(_totp).where(_totp.c.user_id == bindparam("user_id"))
+_DROP_RECOVERY_CODES = delete(_recovery).where(
+    _recovery.c.user_id == bindparam("user_id")
+)
+_USE_RECOVERY_CODE = (
+    update(_recovery)
+    .where(
+        _recovery.c.user_id == bindparam("user_id"),
+        _recovery.c.code_hash == bindparam("code_hash"),
+        _recovery.c.used_at.is_(None),
+    )
+    .values(used_at=func.now())
+    .returning(_recovery.c.id)
+)
+_RECOVERY_CODES_LEFT = select(func.count()).where(
+    _recovery.c.user_id == bindparam("user_id"), _recovery.c.used_at.is_(None)
+)
+
+
+async def get_totp(*, db: Statements, user_id: uuid.UUID) -> UserTotp | None:
+    return await db.find(UserTotp, user_id=user_id)
+
+
+async def count_recovery_codes(*, db: Statements, user_id: uuid.UUID) -> int:
+    """The recovery codes the user has not used yet."""
+    return int(await db.scalar(_RECOVERY_CODES_LEFT, user_id=user_id) or 0)
+
+
+async def start_two_factor_setup(
+    *, db: Database, user: User, encrypted_secret: str
+) -> None:
+    """Keep a new, unconfirmed authenticator secret (replacing an unconfirmed one).
+    With a confirmed one already: TwoFactorAlreadyOnError."""
+    try:
+        async with db.transaction() as tx:
+            await tx.execute(_DROP_PENDING_TOTP, user_id=user.id)
+            await tx.insert(UserTotp, user_id=user.id, secret=encrypted_secret)
+    except UniqueViolation as exc:
+        raise TwoFactorAlreadyOnError() from exc
+
+
+async def enable_two_factor(
+    *,
+    db: Database,
+    user: User,
+    totp: UserTotp,
+    step: int,
+    audit: AuditContext | None = None,
+) -> list[str]:
+    """Confirm the pending secret with the step of the code that proved it; answer
+    ten new recovery codes (only their digests are kept)."""
+    codes = two_factor.new_recovery_codes()
+    async with db.transaction() as tx:
+        if await tx.scalar(_CONFIRM_TOTP, id=totp.id, step=step) is None:
+            raise TwoFactorAlreadyOnError()
+        await tx.execute(_DROP_RECOVERY_CODES, user_id=user.id)
+        for code in codes:
+            code_hash = two_factor.hash_recovery_code(code)
+            await tx.insert(RecoveryCode, user_id=user.id, code_hash=code_hash)
+        await tx.update(User, user.id, {"two_factor_enabled": True})
+        await record(tx, audit, Event.TWO_FACTOR_ENABLED, user.id)
+    return codes
+
+
+async def disable_two_factor(
+    *,
+    db: Database,
+    user: User,
+    audit: AuditContext | None = None,
+    event_type: AuditEventType = Event.TWO_FACTOR_DISABLED,
+) -> None:
+    """Forget the authenticator and the recovery codes: logins take one step again."""
+    async with db.transaction() as tx:
+        await tx.execute(_DROP_TOTP, user_id=user.id)
+        await tx.execute(_DROP_RECOVERY_CODES, user_id=user.id)
+        await tx.update(User, user.id, {"two_factor_enabled": False})
+        if user.two_factor_enabled:
+            await record(tx, audit, event_type, user.id)
+
+
+async def check_second_factor(
+    *,
+    db: Database,
+    user: User,
+    code: str,
+    secret_key: str,
+    audit: AuditContext | None = None,
+) -> Literal["totp", "recovery_code"] | None:
+    """Use an authenticator code (once per step, within a step of now) or a recovery
+    code (once); which one it was, or None when it is not valid."""
+    if two_factor.is_recovery_code(code):
+        code_hash = two_factor.hash_recovery_code(code)
+        async with db.transaction() as tx:
+            used = await tx.scalar(
+                _USE_RECOVERY_CODE, user_id=user.id, code_hash=code_hash
+            )
+            if used is None:
+                return None
+            left = await count_recovery_codes(db=tx, user_id=user.id)
+            await record(tx, audit, Event.RECOVERY_CODE_USED, user.id, codes_left=left)
+        return "recovery_code"
+    totp = await get_totp(db=db, user_id=user.id)
+    if totp is None or totp.confirmed_at is None:
+        return None
+    secret = two_factor.decrypt_secret(totp.secret, secret_key=secret_key)
+    if secret is None:
+        return None
+    step = two_factor.matching_step(secret, code, after=totp.last_used_step)
+    if step is None or await db.scalar(_CLAIM_STEP, id=totp.id, step=step) is None:
+        return None
+    return "totp"

@@ -4,13 +4,20 @@ DomainError
 ├── NotFoundError                 -> 404 (absent, or not the caller's to see)
 │   └── InvalidLinkError          (an emailed link that is unknown, expired or used)
 ├── ForbiddenError                -> 403
-│   ├── InactiveUserError, EmailNotVerifiedError
-│   └── IncorrectPasswordError    (the password that confirms an account change)
+│   ├── InactiveUserError, EmailNotVerifiedError, SuperuserNeedsTwoFactorError
+│   ├── SignInRefusedError        (a provider sign-in this server will not accept)
+│   ├── IncorrectPasswordError    (the password that confirms an account change)
+│   ├── IncorrectCodeError        (the authentication code that confirms one)
+│   └── LastSignInMethodError     (removing it would lock the account out)
 ├── ConflictError                 -> 409 (the state of a thing forbids the change)
-│   └── EmailAlreadyRegisteredError
+│   ├── EmailAlreadyRegisteredError
+│   ├── IdentityInUseError        (a provider account linked to another user)
+│   └── TwoFactorAlreadyOnError   (one authenticator per user)
 ├── InvalidRequestError           -> 400
 └── UnauthorizedError             -> 401 (with `WWW-Authenticate: Bearer`)
     ├── InvalidCredentialsError
+    ├── InvalidSecondFactorError  (a wrong code at a login's second step)
+    ├── SecondStepError           (that step's token missing, expired or stale)
     └── SessionError
         └── RefreshTokenReuseError (and the whole session is revoked)
 
@@ -62,12 +69,44 @@ class IncorrectPasswordError(ForbiddenError):
     message = "Incorrect password"
 
 
+class IncorrectCodeError(ForbiddenError):
+    message = "Invalid authentication code"
+
+
+class LastSignInMethodError(ForbiddenError):
+    message = (
+        "This is the account's last way to sign in: set a password "
+        "(through password recovery) or link another provider first"
+    )
+
+
+class SuperuserNeedsTwoFactorError(ForbiddenError):
+    message = "Turn on two-factor authentication to use superuser rights"
+
+
+class SignInRefusedError(ForbiddenError):
+    """A provider vouched for someone this server will not sign in; `code` says why
+    (the login page words it)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class ConflictError(DomainError):
     message = "The change conflicts with the current state"
 
 
 class EmailAlreadyRegisteredError(ConflictError):
     message = "A user with this email already exists"
+
+
+class IdentityInUseError(ConflictError):
+    message = "This provider account is already linked to another user"
+
+
+class TwoFactorAlreadyOnError(ConflictError):
+    message = "Two-factor authentication is already on: turn it off first"
 
 
 class InvalidRequestError(DomainError):
@@ -84,6 +123,18 @@ class InvalidCredentialsError(UnauthorizedError):
     def __init__(self, user_id: uuid.UUID | None = None) -> None:
         super().__init__()
         self.user_id = user_id  # whose password was wrong, for the audit log
+
+
+class InvalidSecondFactorError(UnauthorizedError):
+    message = "Invalid authentication code"
+
+    def __init__(self, user_id: uuid.UUID) -> None:
+        super().__init__()
+        self.user_id = user_id
+
+
+class SecondStepError(UnauthorizedError):
+    message = "The login's second step expired or is unknown: log in again"
 
 
 class SessionError(UnauthorizedError):

@@ -15,6 +15,7 @@ from app.core.rate_limit import RateLimiter, key_prefix
 from app.edge import install_edge
 from app.edge.frontend import serve_frontend
 from app.jobs.worker import worker_in_background
+from app.oidc import Providers
 
 
 def custom_generate_unique_id(route: APIRoute) -> str:
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # What each sign-in provider publishes (metadata, keys) is kept here per app.
+    app.state.providers = Providers(settings)
     install_edge(app, settings)
 
     @app.get("/health", tags=["utils"])

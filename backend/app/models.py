@@ -18,7 +18,17 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -209,6 +219,15 @@ class User(UserBase, table=True):
     )
     hashed_password: str
     created_at: datetime = timestamp_field()
+    # False for an account made through a sign-in provider: its stored hash is of a
+    # random secret nobody knows, until a password is set through recovery.
+    has_password: bool = Field(
+        default=True, sa_column_kwargs={"server_default": true()}
+    )
+    # A confirmed authenticator (`UserTotp`): logins then take a second step.
+    two_factor_enabled: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false()}
+    )
 
 
 class UserPublic(UserBase, Public):
@@ -217,6 +236,8 @@ class UserPublic(UserBase, Public):
     id: uuid.UUID
     created_at: datetime
     pending_email: str | None = None
+    has_password: bool = True
+    two_factor_enabled: bool = False
 
 
 class UsersPublic(Page[UserPublic]):
@@ -366,6 +387,13 @@ class AuditEventType(StrEnum):
     USER_DELETED = "user_deleted"
     ROLE_CHANGED = "role_changed"
     ACTIVE_CHANGED = "active_changed"
+    IDENTITY_LINKED = "identity_linked"
+    IDENTITY_UNLINKED = "identity_unlinked"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    TWO_FACTOR_RESET = "two_factor_reset"
+    TWO_FACTOR_FAILED = "two_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,3 +514,142 @@ class SentEmail(SQLModel, table=True):
     job_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
     template: str = Field(max_length=40)
     sent_at: datetime = timestamp_field()
+
+
+# Sign-in providers ---------------------------------------------------------------
+
+
+class UserIdentity(SQLModel, table=True):
+    """An account at a sign-in provider (its `subject` there), linked to a user."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(
+        foreign_key="user.id", ondelete="CASCADE", nullable=False, index=True
+    )
+    provider: str = Field(max_length=32)
+    subject: str = Field(max_length=255)
+    # The address the provider gave when the identity was linked, for display.
+    email: str | None = Field(default=None, max_length=255)
+    created_at: datetime = timestamp_field()
+
+
+class UserIdentityPublic(Public):
+    id: uuid.UUID
+    provider: str
+    email: str | None
+    created_at: datetime
+
+
+class SignInProvider(SQLModel):
+    """A provider the login page offers."""
+
+    name: str
+    display: str
+
+
+class AuthorizationUrl(SQLModel):
+    """Where to send the browser to sign in at a provider."""
+
+    authorization_url: str
+
+
+class ConfirmLink(SQLModel):
+    """The password of the account a provider identity is about to be linked to."""
+
+    password: PasswordAttempt
+
+
+# Two-factor authentication -------------------------------------------------------
+
+
+class UserTotp(SQLModel, table=True):
+    """A user's authenticator secret (encrypted, `app.core.two_factor`). Unconfirmed
+    until a first code proves the authenticator has it."""
+
+    __tablename__ = "user_totp"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(
+        foreign_key="user.id", ondelete="CASCADE", nullable=False, unique=True
+    )
+    secret: str = Field(max_length=255)
+    confirmed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The 30-second step of the last code accepted: no code of it or before it again.
+    last_used_step: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = timestamp_field()
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for the authenticator, stored as a digest."""
+
+    __tablename__ = "recovery_code"
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(
+        foreign_key="user.id", ondelete="CASCADE", nullable=False, index=True
+    )
+    code_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = timestamp_field()
+
+
+# A code from the authenticator (6 digits), or a recovery code (16 letters and
+# digits, dashes and spaces between groups allowed).
+TwoFactorCode = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        pattern=r"^([0-9]{6}|[A-Za-z2-7]{4}([ -]?[A-Za-z2-7]{4}){3})$",
+    ),
+]
+AuthenticatorCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+
+
+class TwoFactorStatus(SQLModel):
+    enabled: bool
+    recovery_codes_left: int
+    # Set for a superuser where REQUIRE_2FA_FOR_SUPERUSERS is on.
+    required: bool
+
+
+class TwoFactorSetup(SQLModel):
+    """A new authenticator secret, to scan (`qr_svg`, an SVG data URI) or type in."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class TwoFactorEnable(SQLModel):
+    code: AuthenticatorCode
+
+
+class RecoveryCodes(SQLModel):
+    """Shown once: only their digests are kept."""
+
+    recovery_codes: list[str]
+
+
+class TwoFactorDisable(SQLModel):
+    """The password (for an account that has one) and a current code."""
+
+    password: PasswordAttempt | None = None
+    code: TwoFactorCode
+
+
+class TwoFactorChallenge(SQLModel):
+    """A login's first step succeeded: send a code with this token to `/login/2fa`."""
+
+    two_factor_required: bool = True
+    two_factor_token: str
+    expires_in: int
+
+
+class TwoFactorLogin(SQLModel):
+    """The second step: a code, and the token of the first step (or its cookie)."""
+
+    code: TwoFactorCode
+    two_factor_token: SignedToken | None = None

@@ -21,8 +21,15 @@ from app.main import create_app
 from app.prestart import migrate
 from devtools.embedded_postgres import create_database, start_embedded_postgres
 from tests.utils.factories import API, LoggedInUser, login
+from tests.utils.fake_provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeGitHub,
+    FakeOpenIDProvider,
+    running,
+)
 from tests.utils.jobs import run_jobs
-from tests.utils.smtp import Mailbox, start_smtp_server
+from tests.utils.smtp import Mailbox, free_port, start_smtp_server
 
 FIRST_SUPERUSER = "admin@example.com"
 FIRST_SUPERUSER_PASSWORD = "superuser-password"
@@ -32,6 +39,9 @@ TABLES = (
     "procrastinate_jobs",
     "procrastinate_workers",
     "sent_email",
+    "user_identity",
+    "user_totp",
+    "recovery_code",
     "refresh_token",
     "user_session",
     "item",
@@ -97,8 +107,54 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, smtp: tuple[int, Mailbox]) -> Settings:
-    return make_settings(database_url, smtp[0])
+def oidc_server() -> Iterator[FakeOpenIDProvider]:
+    with running(FakeOpenIDProvider()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def github_server() -> Iterator[FakeGitHub]:
+    with running(FakeGitHub()) as server:
+        yield server
+
+
+def provider_settings(
+    oidc: FakeOpenIDProvider, github: FakeGitHub
+) -> list[dict[str, object]]:
+    """The fake providers, and one whose server is not there ("down")."""
+    down = {
+        "name": "down",
+        "issuer": f"http://127.0.0.1:{free_port()}",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    return [oidc.config(), github.config(), down]
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str,
+    smtp: tuple[int, Mailbox],
+    oidc_server: FakeOpenIDProvider,
+    github_server: FakeGitHub,
+) -> Settings:
+    return make_settings(
+        database_url,
+        smtp[0],
+        OIDC_PROVIDERS=provider_settings(oidc_server, github_server),
+    )
+
+
+@pytest.fixture
+def oidc_provider(oidc_server: FakeOpenIDProvider) -> FakeOpenIDProvider:
+    oidc_server.reset()
+    return oidc_server
+
+
+@pytest.fixture
+def github(github_server: FakeGitHub) -> FakeGitHub:
+    github_server.reset()
+    return github_server
 
 
 @pytest.fixture(scope="session")

@@ -21,12 +21,13 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+import pyotp
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from app.core import security
+from app.core import security, two_factor
 from app.core.config import Settings
 from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.utils.factories import (
@@ -52,6 +53,9 @@ class World:
     rows: dict[str, tuple[str, str]]
     owner_password_fingerprint: str
     failed_job_id: int
+    connection: psycopg.Connection
+    # A provider identity linked to the owner, and one to the inactive user.
+    identities: tuple[str, str]
 
     def caller(self, role: str) -> LoggedInUser | None:
         return {
@@ -68,6 +72,26 @@ class World:
     def row_id(self, resource: str, role: str) -> str:
         owner_row, inactive_row = self.rows[resource]
         return inactive_row if role == "inactive" else owner_row
+
+    def identity_id(self, role: str) -> str:
+        return self.identities[1] if role == "inactive" else self.identities[0]
+
+    def with_authenticator(self, user: LoggedInUser | None, *, confirmed: bool) -> str:
+        """Give the user an authenticator (confirmed: two-factor on); its secret."""
+        secret = two_factor.new_secret()
+        if user is None:
+            return secret
+        sealed = two_factor.encrypt_secret(secret, secret_key=self.settings.SECRET_KEY)
+        self.connection.execute(
+            "INSERT INTO user_totp (id, user_id, secret, confirmed_at, created_at) "
+            "VALUES (%s, %s, %s, CASE WHEN %s THEN now() END, now())",
+            (uuid.uuid4(), user.id, sealed, confirmed),
+        )
+        self.connection.execute(
+            'UPDATE "user" SET two_factor_enabled = %s WHERE id = %s',
+            (confirmed, user.id),
+        )
+        return secret
 
     def token(self, token_type: security.TokenType, **claims: object) -> str:
         return security.create_token(
@@ -108,6 +132,39 @@ def reset_password(world: World, _role: str) -> dict[str, Any]:
     return {"json": {"token": token, "new_password": random_password()}}
 
 
+def enable_code(world: World, role: str) -> dict[str, Any]:
+    secret = world.with_authenticator(world.caller(role), confirmed=False)
+    return {"json": {"code": pyotp.TOTP(secret).now()}}
+
+
+def disable_body(world: World, role: str) -> dict[str, Any]:
+    caller = world.caller(role)
+    secret = world.with_authenticator(caller, confirmed=True)
+    password = caller.password if caller else random_password()
+    return {"json": {"password": password, "code": pyotp.TOTP(secret).now()}}
+
+
+def second_step(world: World, _role: str) -> dict[str, Any]:
+    """The owner's first step done; a code from their authenticator."""
+    secret = world.with_authenticator(world.owner, confirmed=True)
+    token = world.token(security.TokenType.TWO_FACTOR, method="password")
+    return {"json": {"code": pyotp.TOTP(secret).now(), "two_factor_token": token}}
+
+
+def pending_link(world: World, _role: str) -> dict[str, Any]:
+    """A provider sign-in waiting for the owner's password (its cookie)."""
+    token = world.token(
+        security.TokenType.OIDC_LINK,
+        provider="fake",
+        subject=uuid.uuid4().hex,
+        email=world.owner.email,
+    )
+    return {
+        "json": {"password": world.owner.password},
+        "headers": {"Cookie": f"oidc_link={token}"},
+    }
+
+
 @dataclass(frozen=True)
 class Entry:
     expected: tuple[int, int, int, int, int]  # in the order of ROLES
@@ -117,6 +174,7 @@ class Entry:
 ONLY_SUPERUSER_200 = (401, 403, 403, 403, 200)
 AUTHENTICATED_200 = (401, 200, 200, 403, 200)
 PUBLIC_200 = (200, 200, 200, 200, 200)
+PUBLIC_302 = (302, 302, 302, 302, 302)
 CREATED_BY_ANYONE = (201, 201, 201, 201, 201)
 
 MATRIX: dict[str, Entry] = {
@@ -178,6 +236,25 @@ MATRIX: dict[str, Entry] = {
     f"GET {API}/audit-events/": Entry(ONLY_SUPERUSER_200),
     f"GET {API}/jobs/": Entry(ONLY_SUPERUSER_200),
     f"POST {API}/jobs/{{job_id}}/retry": Entry(ONLY_SUPERUSER_200),
+    # Sign-in providers: starting and finishing a sign-in is anyone's; the callback
+    # always redirects (here: to the login page, no flow being under way).
+    f"GET {API}/login/providers": Entry(PUBLIC_200),
+    f"GET {API}/login/oidc/{{provider}}/authorize": Entry(PUBLIC_302),
+    f"GET {API}/login/oidc/{{provider}}/callback": Entry(PUBLIC_302),
+    f"POST {API}/login/oidc/{{provider}}/link": Entry(AUTHENTICATED_200),
+    f"POST {API}/login/oidc/confirm-link": Entry(PUBLIC_200, pending_link),
+    f"GET {API}/users/me/identities/": Entry(AUTHENTICATED_200),
+    # Only one's own identities: another's (even for a superuser) is absent.
+    f"DELETE {API}/users/me/identities/{{identity_id}}": Entry(
+        (401, 204, 404, 403, 404)
+    ),
+    # Two-factor authentication
+    f"GET {API}/users/me/two-factor": Entry(AUTHENTICATED_200),
+    f"POST {API}/users/me/two-factor/setup": Entry(AUTHENTICATED_200),
+    f"POST {API}/users/me/two-factor/enable": Entry(AUTHENTICATED_200, enable_code),
+    f"POST {API}/users/me/two-factor/disable": Entry(AUTHENTICATED_200, disable_body),
+    f"DELETE {API}/users/{{user_id}}/two-factor": Entry((401, 403, 403, 403, 204)),
+    f"POST {API}/login/2fa": Entry(PUBLIC_200, second_step),
     # The built UI: every client-side route serves its index page.
     # The UI's catch-all (the test app always serves tests/fixtures/frontend-dist).
     "GET /{path:path}": Entry(PUBLIC_200),
@@ -255,6 +332,16 @@ def insert_failed_job(connection: psycopg.Connection) -> int:
     return int(row[0])
 
 
+def insert_identity(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
+    identity_id = uuid.uuid4()
+    connection.execute(
+        "INSERT INTO user_identity (id, user_id, provider, subject, created_at) "
+        "VALUES (%s, %s, 'fake', %s, now())",
+        (identity_id, user_id, uuid.uuid4().hex),
+    )
+    return str(identity_id)
+
+
 def email_of(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
     row = connection.execute('SELECT email FROM "user" WHERE id = %s', (user_id,))
     found = row.fetchone()
@@ -294,6 +381,11 @@ def world(
         rows=rows,
         owner_password_fingerprint=security.password_fingerprint(password_hash),
         failed_job_id=insert_failed_job(db_connection),
+        connection=db_connection,
+        identities=(
+            insert_identity(db_connection, owner.id),
+            insert_identity(db_connection, inactive.id),
+        ),
     )
 
 
@@ -309,15 +401,19 @@ def test_authorization(
     url = (
         path.replace("{user_id}", str(world.resource_owner(role).id))
         .replace("{path:path}", "items/some-page")
+        .replace("{provider}", "fake")
         .replace("{job_id}", str(world.failed_job_id))
+        .replace("{identity_id}", world.identity_id(role))
     )
     for name in OWNED:
         url = url.replace(f"{{{name}_id}}", world.row_id(name, role))
     assert "{" not in url, f"No value for the path parameter in {path}"
     caller = world.caller(role)
     kwargs = entry.body(world, role) if entry.body else {}
+    headers = {**(caller.headers if caller else {}), **kwargs.pop("headers", {})}
+    # A redirect is the answer: not followed (it may lead to a provider).
     response = client.request(
-        method, url, headers=caller.headers if caller else {}, **kwargs
+        method, url, headers=headers, follow_redirects=False, **kwargs
     )
     expected = entry.expected[ROLES.index(role)]
     assert response.status_code == expected, (operation, role, response.text)

@@ -29,8 +29,14 @@ from schemathesis.specs.openapi.checks import (
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.conftest import FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD, make_settings
+from tests.conftest import (
+    FIRST_SUPERUSER,
+    FIRST_SUPERUSER_PASSWORD,
+    make_settings,
+    provider_settings,
+)
 from tests.utils.factories import API
+from tests.utils.fake_provider import FakeGitHub, FakeOpenIDProvider, Login
 from tests.utils.live_server import live_server
 from tests.utils.smtp import Mailbox
 
@@ -82,8 +88,18 @@ class Caller:
 
 
 @pytest.fixture(scope="module")
-def fuzz_settings(database_url: str, smtp: tuple[int, Mailbox]) -> Settings:
-    return make_settings(database_url, smtp[0])
+def fuzz_settings(
+    database_url: str,
+    smtp: tuple[int, Mailbox],
+    oidc_server: FakeOpenIDProvider,
+    github_server: FakeGitHub,
+) -> Settings:
+    """The fake sign-in providers are there (and one that is down): the provider
+    routes answer as they would in production, not just 404."""
+    for server in (oidc_server, github_server):
+        server.reset(Login(subject="fuzz", email="fuzz@example.com"))
+    providers = provider_settings(oidc_server, github_server)
+    return make_settings(database_url, smtp[0], OIDC_PROVIDERS=providers)
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto"
 import { type APIRequestContext, expect, type Page } from "@playwright/test"
 import { MAIL_URL } from "./config"
 
@@ -117,5 +118,30 @@ export async function refuseMailTo(
 ) {
   const url = `${mailUrl}/refused?to=${encodeURIComponent(address)}`
   const response = refused ? await request.post(url) : await request.delete(url)
+  expect(response.status()).toBe(204)
+}
+
+/** The code an authenticator app shows for `secret` (RFC 6238: SHA-1, 6 digits, 30 s). */
+export function totp(secret: string, at: number = Date.now()): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+  const bits = [...secret.replace(/=+$/, "")]
+    .map((char) => alphabet.indexOf(char).toString(2).padStart(5, "0"))
+    .join("")
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => Number.parseInt(byte, 2)))
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30_000)))
+  const mac = createHmac("sha1", key).update(counter).digest()
+  const offset = (mac.at(-1) ?? 0) & 0xf
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0")
+}
+
+/** Who the test server's fake OpenID provider ("Fake ID") signs in next. */
+export async function providerSignsIn(
+  request: APIRequestContext,
+  login: { email: string; email_verified?: boolean; subject?: string },
+) {
+  const response = await request.post(`${MAIL_URL}/provider-login`, {
+    data: { subject: login.subject ?? `sub-${login.email}`, ...login },
+  })
   expect(response.status()).toBe(204)
 }

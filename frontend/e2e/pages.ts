@@ -33,7 +33,8 @@ export function appRoutes(): { path: string; signedIn: boolean }[] {
     .map((id) =>
       id.startsWith("/_app/")
         ? { path: id.slice("/_app".length), signedIn: true }
-        : { path: id, signedIn: false },
+        : // `login_/link` is `/login/link`, outside the login page's layout.
+          { path: id.replace(/_(?=\/)/g, ""), signedIn: false },
     )
 }
 
@@ -174,7 +175,7 @@ const STATES: PageState[] = [
       await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
     },
   },
-  ...(["profile", "password", "appearance", "danger"] as const).map(
+  ...(["profile", "password", "sign-in", "appearance", "danger"] as const).map(
     (tab): PageState => ({
       route: "/settings",
       name: `settings, ${tab} tab`,
@@ -185,6 +186,35 @@ const STATES: PageState[] = [
       },
     }),
   ),
+  {
+    route: "/settings",
+    name: "settings, two-factor setup with its QR code",
+    viewer: "user",
+    open: async (page) => {
+      await visit(page, "/settings?tab=sign-in")
+      await page.getByRole("button", { name: "Set up two-factor authentication" }).click()
+      await expect(page.getByRole("img", { name: /QR code/ })).toBeVisible()
+    },
+  },
+  {
+    route: "/login",
+    name: "login, after a provider's refusal",
+    viewer: "visitor",
+    open: async (page) => {
+      await visit(page, "/login?error=account_exists")
+      await expect(page.getByRole("alert")).toBeVisible()
+    },
+  },
+  {
+    route: "/login/two-factor",
+    name: "second step, with an error",
+    viewer: "visitor",
+    open: async (page) => {
+      await visit(page, "/login/two-factor")
+      await page.getByRole("button", { name: "Verify" }).click()
+      await expect(page.getByText("Enter the 6-digit code or a recovery code.")).toBeVisible()
+    },
+  },
   {
     route: "/settings",
     name: "settings, account menu open",

@@ -11,6 +11,13 @@ as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS). A test can have the SMTP se
 an address away, as a mail server does with a mailbox it does not know (POST
 /refused?to=ADDRESS), and take it back (DELETE /refused?to=ADDRESS). Each job gets one
 try (JOBS_MAX_ATTEMPTS=1), so an email turned away ends a failed job at once.
+
+as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS).
+
+A fake OpenID provider ("Fake ID", `backend/tests/utils/fake_provider.py`) runs on a
+port of its own and is the server's one sign-in provider; it signs in whoever the
+tests name with POST /provider-login on the mail port ({"subject", "email",
+"email_verified"}), approving at once.
 """
 
 import asyncio
@@ -32,6 +39,7 @@ from urllib.parse import parse_qs, urlparse
 from aiosmtpd.controller import Controller
 
 FRONTEND_DIR = Path(__file__).resolve().parents[1]
+BACKEND_DIR = FRONTEND_DIR.parent / "backend"
 DATABASE_PREFIX = "app_e2e_"
 
 
@@ -81,8 +89,27 @@ class Mailbox:
             ]
 
 
-def serve_mailbox(mailbox: Mailbox, port: int) -> None:
+def serve_mailbox(mailbox: Mailbox, port: int, provider: Any) -> None:
+    from tests.utils.fake_provider import Login
+
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            if urlparse(self.path).path != "/provider-login":
+                self.send_error(404)
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            login = json.loads(self.rfile.read(length))
+            provider.sign_in_as(
+                Login(
+                    subject=str(login["subject"]),
+                    email=login.get("email"),
+                    email_verified=bool(login.get("email_verified", True)),
+                    name=login.get("name"),
+                )
+            )
+            self.send_response(204)
+            self.end_headers()
+
         def do_GET(self) -> None:  # noqa: N802
             url = urlparse(self.path)
             if url.path != "/messages":
@@ -171,11 +198,18 @@ def main() -> None:
     app_port = int(os.environ.get("E2E_APP_PORT", "8765"))
     mail_port = int(os.environ.get("E2E_MAIL_PORT", "8766"))
 
+    # The backend's test helpers: the fake OpenID provider.
+    sys.path.insert(0, str(BACKEND_DIR))
+    from tests.utils.fake_provider import FakeOpenIDProvider
+
+    provider = FakeOpenIDProvider()
+    provider.start()
+
     mailbox = Mailbox()
     smtp_port = free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    serve_mailbox(mailbox, mail_port)
+    serve_mailbox(mailbox, mail_port, provider)
 
     from devtools.embedded_postgres import create_database, start_embedded_postgres
 
@@ -213,6 +247,7 @@ def main() -> None:
             "SENTRY_DSN": "",
             # An email the mail server turns away fails its job at the first try.
             "JOBS_MAX_ATTEMPTS": "1",
+            "OIDC_PROVIDERS": json.dumps([provider.config()]),
         }
     )
     # Empty values would fall back to the repository's .env: drop them instead.
@@ -245,6 +280,7 @@ def main() -> None:
         )
     finally:
         smtp.stop()
+        provider.stop()
         drop_databases(server_url, [database_name])
 
 

@@ -21,6 +21,8 @@ import { Route as AppAdminRouteImport } from './routes/_app/admin'
 import { Route as AppItemsRouteImport } from './routes/_app/items'
 import { Route as AppJobsRouteImport } from './routes/_app/jobs'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
+import { Route as LoginLinkRouteImport } from './routes/login_.link'
+import { Route as LoginTwoFactorRouteImport } from './routes/login_.two-factor'
 
 const AppRoute = AppRouteImport.update({
   id: '/_app',
@@ -81,6 +83,16 @@ const AppSettingsRoute = AppSettingsRouteImport.update({
   path: '/settings',
   getParentRoute: () => AppRoute,
 } as any)
+const LoginLinkRoute = LoginLinkRouteImport.update({
+  id: '/login_/link',
+  path: '/login/link',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const LoginTwoFactorRoute = LoginTwoFactorRouteImport.update({
+  id: '/login_/two-factor',
+  path: '/login/two-factor',
+  getParentRoute: () => rootRouteImport,
+} as any)
 
 export interface FileRoutesByFullPath {
   '/': typeof AppIndexRoute
@@ -94,6 +106,8 @@ export interface FileRoutesByFullPath {
   '/items': typeof AppItemsRoute
   '/jobs': typeof AppJobsRoute
   '/settings': typeof AppSettingsRoute
+  '/login/link': typeof LoginLinkRoute
+  '/login/two-factor': typeof LoginTwoFactorRoute
 }
 export interface FileRoutesByTo {
   '/login': typeof LoginRoute
@@ -106,6 +120,8 @@ export interface FileRoutesByTo {
   '/items': typeof AppItemsRoute
   '/jobs': typeof AppJobsRoute
   '/settings': typeof AppSettingsRoute
+  '/login/link': typeof LoginLinkRoute
+  '/login/two-factor': typeof LoginTwoFactorRoute
   '/': typeof AppIndexRoute
 }
 export interface FileRoutesById {
@@ -121,6 +137,8 @@ export interface FileRoutesById {
   '/_app/items': typeof AppItemsRoute
   '/_app/jobs': typeof AppJobsRoute
   '/_app/settings': typeof AppSettingsRoute
+  '/login_/link': typeof LoginLinkRoute
+  '/login_/two-factor': typeof LoginTwoFactorRoute
   '/_app/': typeof AppIndexRoute
 }
 export interface FileRouteTypes {
@@ -137,6 +155,8 @@ export interface FileRouteTypes {
     | '/items'
     | '/jobs'
     | '/settings'
+    | '/login/link'
+    | '/login/two-factor'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/login'
@@ -149,6 +169,8 @@ export interface FileRouteTypes {
     | '/items'
     | '/jobs'
     | '/settings'
+    | '/login/link'
+    | '/login/two-factor'
     | '/'
   id:
     | '__root__'
@@ -163,6 +185,8 @@ export interface FileRouteTypes {
     | '/_app/items'
     | '/_app/jobs'
     | '/_app/settings'
+    | '/login_/link'
+    | '/login_/two-factor'
     | '/_app/'
   fileRoutesById: FileRoutesById
 }
@@ -173,6 +197,8 @@ export interface RootRouteChildren {
   ResetPasswordRoute: typeof ResetPasswordRoute
   SignupRoute: typeof SignupRoute
   VerifyEmailRoute: typeof VerifyEmailRoute
+  LoginLinkRoute: typeof LoginLinkRoute
+  LoginTwoFactorRoute: typeof LoginTwoFactorRoute
 }
 
 declare module '@tanstack/react-router' {
@@ -261,6 +287,20 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsRouteImport
       parentRoute: typeof AppRoute
     }
+    '/login_/link': {
+      id: '/login_/link'
+      path: '/login/link'
+      fullPath: '/login/link'
+      preLoaderRoute: typeof LoginLinkRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/login_/two-factor': {
+      id: '/login_/two-factor'
+      path: '/login/two-factor'
+      fullPath: '/login/two-factor'
+      preLoaderRoute: typeof LoginTwoFactorRouteImport
+      parentRoute: typeof rootRouteImport
+    }
   }
 }
 
@@ -291,6 +331,8 @@ const rootRouteChildren: RootRouteChildren = {
   ResetPasswordRoute: ResetPasswordRoute,
   SignupRoute: SignupRoute,
   VerifyEmailRoute: VerifyEmailRoute,
+  LoginLinkRoute: LoginLinkRoute,
+  LoginTwoFactorRoute: LoginTwoFactorRoute,
 }
 export const routeTree = rootRouteImport
   ._addFileChildren(rootRouteChildren)

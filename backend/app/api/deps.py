@@ -19,9 +19,11 @@ from app.exceptions import (
     ForbiddenError,
     InactiveUserError,
     NotFoundError,
+    SuperuserNeedsTwoFactorError,
     UnauthorizedError,
 )
 from app.models import AuditContext, User
+from app.oidc import Providers
 
 # Every dependency here is `async def`, even those that never await: FastAPI runs a
 # plain `def` dependency in a worker thread, and that hand-off costs far more than
@@ -129,22 +131,32 @@ async def get_current_user(request: Request, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_current_superuser(current_user: CurrentUser) -> User:
+def acts_as_superuser(user: User, settings: Settings) -> bool:
+    """A superuser's rights, where REQUIRE_2FA_FOR_SUPERUSERS is set, need a second
+    factor: until they turn it on, superusers act as ordinary users."""
+    return user.is_superuser and (
+        user.two_factor_enabled or not settings.REQUIRE_2FA_FOR_SUPERUSERS
+    )
+
+
+async def get_current_superuser(request: Request, current_user: CurrentUser) -> User:
     if not current_user.is_superuser:
         raise ForbiddenError()
+    if not acts_as_superuser(current_user, request.app.state.settings):
+        raise SuperuserNeedsTwoFactorError()
     return current_user
 
 
 SuperuserDep = Annotated[User, Depends(get_current_superuser)]
 
 
-def scope_of(user: User) -> Scope:
+def scope_of(user: User, settings: Settings) -> Scope:
     """The rows a user reaches in an owned table: their own, or all for a superuser."""
-    return ALL if user.is_superuser else OwnRows(user.id)
+    return ALL if acts_as_superuser(user, settings) else OwnRows(user.id)
 
 
-async def get_scope(current_user: CurrentUser) -> Scope:
-    return scope_of(current_user)
+async def get_scope(request: Request, current_user: CurrentUser) -> Scope:
+    return scope_of(current_user, request.app.state.settings)
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]
@@ -167,7 +179,8 @@ def owned(table: type[TableT]) -> Any:
             table=table,
             row_id=path[parameter],
         )
-        if row is None or not scope_of(_allowed(user)).reaches(row):
+        scope = scope_of(_allowed(user), request.app.state.settings)
+        if row is None or not scope.reaches(row):
             raise NotFoundError(snake.replace("_", " ").capitalize())
         return row
 
@@ -194,3 +207,11 @@ async def get_audit_context(request: Request) -> AuditContext:
 
 
 AuditDep = Annotated[AuditContext, Depends(get_audit_context)]
+
+
+async def get_providers(request: Request) -> Providers:
+    providers: Providers = request.app.state.providers
+    return providers
+
+
+ProvidersDep = Annotated[Providers, Depends(get_providers)]

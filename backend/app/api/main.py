@@ -1,6 +1,17 @@
 from fastapi import APIRouter
 
-from app.api.routes import audit, items, jobs, login, private, users, utils
+from app.api.routes import (
+    audit,
+    identities,
+    items,
+    jobs,
+    login,
+    oidc,
+    private,
+    two_factor,
+    users,
+    utils,
+)
 from app.core.config import Settings
 
 
@@ -15,6 +26,9 @@ def api_routers(settings: Settings) -> list[APIRouter]:
         items.router,
         users.router,
         login.router,
+        two_factor.router,
+        oidc.router,
+        identities.router,
         utils.router,
         audit.router,
         jobs.router,
@@ -28,11 +42,13 @@ def api_routers(settings: Settings) -> list[APIRouter]:
 OPENAPI_TAGS = [
     {
         "name": "login",
-        "description": "Tokens: log in, refresh, log out, reset a password.",
+        "description": "Tokens: log in (with a password or at a provider, and a "
+        "second factor), refresh, log out, reset a password.",
     },
     {
         "name": "users",
-        "description": "Accounts: one's own, and all of them for a superuser.",
+        "description": "Accounts: one's own (linked providers, two-factor "
+        "authentication), and all of them for a superuser.",
     },
     {
         "name": "items",

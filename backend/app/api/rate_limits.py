@@ -85,3 +85,18 @@ ThrottledPasswordRecovery = Annotated[
 ThrottledVerificationResend = Annotated[
     VerificationResend, Depends(throttled_verification_resend)
 ]
+
+
+async def check_two_factor_attempts(limiter: RateLimiter, user_id: object) -> None:
+    """Refuse while the account's wrong codes fill the window."""
+    await limiter.check(rate_limit.TWO_FACTOR_PER_ACCOUNT, str(user_id))
+
+
+async def count_wrong_code(limiter: RateLimiter, user_id: object) -> None:
+    with suppress(RateLimitExceeded):
+        await limiter.hit(rate_limit.TWO_FACTOR_PER_ACCOUNT, str(user_id))
+
+
+async def throttle_login_ip(request: Request, limiter: RateLimiterDep) -> None:
+    """Counts against the same per-IP budget as password logins."""
+    await limiter.hit(rate_limit.LOGIN_PER_IP, client_ip(request))

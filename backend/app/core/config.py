@@ -6,7 +6,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AnyUrl, BeforeValidator, EmailStr, Field, HttpUrl, model_validator
+from pydantic import (
+    AfterValidator,
+    AnyUrl,
+    BaseModel,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 API_V1_STR = "/api/v1"
@@ -28,6 +38,82 @@ def parse_list(value: Any) -> Any:
 # With `| str` in a field's type, the environment sources pass on text that is not
 # JSON instead of failing to decode it.
 TextList = BeforeValidator(parse_list)
+
+
+def parse_json(value: Any) -> Any:
+    """A JSON value given as text (in code or `.env`) is decoded here."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _secure_url(url: str | None) -> str | None:
+    """HTTPS, or plain HTTP on the loopback interface (a provider run for tests)."""
+    if url is None:
+        return None
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    loopback = host in ("localhost", "127.0.0.1", "[::1]")
+    if not (url.startswith("https://") or (url.startswith("http://") and loopback)):
+        raise ValueError(f"{url} must be an https:// URL")
+    return url.rstrip("/")
+
+
+# GitHub speaks OAuth 2.0 without OpenID Connect: its endpoints are known, not discovered.
+GITHUB_DEFAULTS = {
+    "authorization_endpoint": "https://github.com/login/oauth/authorize",
+    "token_endpoint": "https://github.com/login/oauth/access_token",
+    "api_base_url": "https://api.github.com",
+}
+
+
+class OIDCProviderSettings(BaseModel):
+    """One sign-in provider of `OIDC_PROVIDERS`.
+
+    `kind` "oidc" (the default) discovers everything else from
+    `{issuer}/.well-known/openid-configuration`; "github" uses GitHub's OAuth 2.0
+    endpoints and its user API (`authorization_endpoint`, `token_endpoint` and
+    `api_base_url` change them, for GitHub Enterprise Server).
+    """
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    display: str | None = Field(default=None, max_length=64)
+    kind: Literal["oidc", "github"] = "oidc"
+    issuer: str | None = None
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    scopes: list[str] | None = None
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    api_base_url: str | None = None
+
+    _urls = field_validator(
+        "issuer", "authorization_endpoint", "token_endpoint", "api_base_url"
+    )(_secure_url)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.kind == "oidc":
+            if not self.issuer:
+                raise ValueError(
+                    f"provider {self.name}: an OpenID provider needs issuer"
+                )
+            self.scopes = self.scopes or ["openid", "email", "profile"]
+        else:
+            for name, default in GITHUB_DEFAULTS.items():
+                if getattr(self, name) is None:
+                    setattr(self, name, default)
+            self.scopes = self.scopes or ["read:user", "user:email"]
+        self.display = self.display or self.name.replace("-", " ").title().replace(
+            "Github", "GitHub"
+        )
+        return self
+
+
+def _unique_names(providers: list[OIDCProviderSettings]) -> list[OIDCProviderSettings]:
+    names = [provider.name for provider in providers]
+    if len(names) != len(set(names)):
+        raise ValueError("OIDC_PROVIDERS: each provider needs its own name")
+    return providers
 
 
 class Settings(BaseSettings):
@@ -110,6 +196,18 @@ class Settings(BaseSettings):
     JOBS_RETENTION_DAYS: int = Field(default=14, ge=1)
     # Audit events older than this are deleted; 0 keeps them forever.
     AUDIT_RETENTION_DAYS: int = Field(default=0, ge=0)
+
+    # Sign-in providers (OpenID Connect, or GitHub's OAuth 2.0): a JSON list of
+    # {name, issuer, client_id, client_secret, scopes, ...}; README, "Sign-in".
+    OIDC_PROVIDERS: Annotated[
+        list[OIDCProviderSettings],
+        BeforeValidator(parse_json),
+        AfterValidator(_unique_names),
+    ] = []
+    # How long one request to a provider may take before the sign-in fails.
+    OIDC_HTTP_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0.0, le=60.0)
+    # Superusers without a second factor keep only an ordinary user's rights.
+    REQUIRE_2FA_FOR_SUPERUSERS: bool = False
 
     @property
     def all_cors_origins(self) -> list[str]:

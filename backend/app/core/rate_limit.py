@@ -46,6 +46,12 @@ PASSWORD_RECOVERY_PER_EMAIL = rule("recovery-email", "3 per hour", _RECOVERY)
 PASSWORD_RECOVERY_PER_IP = rule("recovery-ip", "10 per hour", _RECOVERY)
 SIGNUP_PER_IP = rule("signup-ip", "10 per hour", "sign-ups")
 REFRESH_PER_IP = rule("refresh-ip", "60 per minute", "token refreshes")
+# Wrong authentication codes per account (a login's second step, turning 2FA on or
+# off): with three codes valid at a time, 5 tries per 15 minutes leave a guesser
+# about one chance in 700 a day.
+TWO_FACTOR_PER_ACCOUNT = rule(
+    "two-factor-account", "5 per 15 minutes", "wrong authentication codes"
+)
 VERIFICATION_RESEND_PER_EMAIL = rule("verify-resend-email", "3 per hour", _VERIFY)
 VERIFICATION_RESEND_PER_IP = rule("verify-resend-ip", "10 per hour", _VERIFY)
 

@@ -24,6 +24,12 @@ class TokenType(StrEnum):
     ACCESS = "access"
     PASSWORD_RESET = "password_reset"
     EMAIL_VERIFICATION = "email_verification"
+    # A login's first step done; the second factor completes it (`/login/2fa`).
+    TWO_FACTOR = "two_factor"
+    # A sign-in at a provider in progress: its state, nonce and PKCE verifier.
+    OIDC_STATE = "oidc_state"
+    # A provider identity waiting for the password of the account it will join.
+    OIDC_LINK = "oidc_link"
 
 
 class InvalidTokenError(Exception):
@@ -113,6 +119,11 @@ def decode_token(
     if payload["type"] != token_type.value:
         raise InvalidTokenError("wrong token type")
     return dict(payload)
+
+
+def unusable_password() -> str:
+    """A password nobody knows: what an account made through a provider is hashed with."""
+    return secrets.token_urlsafe(32)
 
 
 def generate_refresh_token() -> str:

@@ -303,6 +303,8 @@ def test_test_token_answers_with_the_user(
         "pending_email",
         "full_name",
         "created_at",
+        "has_password",
+        "two_factor_enabled",
     }
     assert body["email"] == FIRST_SUPERUSER
     assert body["is_superuser"] is True

@@ -161,7 +161,11 @@ def test_create_user(
         "is_verified",
         "pending_email",
         "created_at",
+        "has_password",
+        "two_factor_enabled",
     }
+    assert body["has_password"] is True
+    assert body["two_factor_enabled"] is False
     assert login(client, email, password).id == uuid.UUID(body["id"])
     message = mailbox.only()
     assert message["To"] == email

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from app.core.config import Settings
 from tests.utils.factories import API, random_email, random_password
@@ -187,7 +188,14 @@ def as_environment(settings: Settings) -> dict[str, str]:
         if isinstance(value, bool):
             env[name] = "true" if value else "false"
         elif isinstance(value, list):
-            env[name] = json.dumps([str(entry) for entry in value])
+            env[name] = json.dumps(
+                [
+                    entry.model_dump(mode="json", exclude_none=True)
+                    if isinstance(entry, BaseModel)
+                    else str(entry)
+                    for entry in value
+                ]
+            )
         else:
             env[name] = str(value)
     return env

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, JobsReadJobsData, JobsReadJobsErrors, JobsReadJobsResponses, JobsRetryJobData, JobsRetryJobErrors, JobsRetryJobResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLogoutData, LoginLogoutResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
+import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, JobsReadJobsData, JobsReadJobsErrors, JobsReadJobsResponses, JobsRetryJobData, JobsRetryJobErrors, JobsRetryJobResponses, LoginAuthorizeData, LoginAuthorizeErrors, LoginCallbackData, LoginCallbackErrors, LoginConfirmLinkData, LoginConfirmLinkErrors, LoginConfirmLinkResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLoginTwoFactorData, LoginLoginTwoFactorErrors, LoginLoginTwoFactorResponses, LoginLogoutData, LoginLogoutResponses, LoginReadProvidersData, LoginReadProvidersResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginStartLinkData, LoginStartLinkErrors, LoginStartLinkResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteIdentityData, UsersDeleteIdentityErrors, UsersDeleteIdentityResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersDisableTwoFactorData, UsersDisableTwoFactorErrors, UsersDisableTwoFactorResponses, UsersEnableTwoFactorData, UsersEnableTwoFactorErrors, UsersEnableTwoFactorResponses, UsersReadIdentitiesData, UsersReadIdentitiesResponses, UsersReadTwoFactorData, UsersReadTwoFactorResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersResetTwoFactorData, UsersResetTwoFactorErrors, UsersResetTwoFactorResponses, UsersSetupTwoFactorData, UsersSetupTwoFactorResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -266,6 +266,8 @@ export const usersUpdateUser = <ThrowOnError extends boolean = false>(options: O
  * The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
  * Where email verification is required, an unverified account gets 403
  * `Email not verified`. Repeated failures answer 429 with `Retry-After`.
+ * For an account with two-factor authentication, the answer is a
+ * `TwoFactorChallenge` instead: send a code with its token to `/login/2fa`.
  */
 export const loginLoginAccessToken = <ThrowOnError extends boolean = false>(options: Options<LoginLoginAccessTokenData, ThrowOnError>) => (options.client ?? client).post<LoginLoginAccessTokenResponses, LoginLoginAccessTokenErrors, ThrowOnError>({
     ...urlSearchParamsBodySerializer,
@@ -356,6 +358,173 @@ export const loginRecoverPasswordHtmlContent = <ThrowOnError extends boolean = f
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Read Two Factor
+ *
+ * Whether the caller's logins take a second step, and their recovery codes left.
+ */
+export const usersReadTwoFactor = <ThrowOnError extends boolean = false>(options?: Options<UsersReadTwoFactorData, ThrowOnError>) => (options?.client ?? client).get<UsersReadTwoFactorResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/two-factor',
+    ...options
+});
+
+/**
+ * Setup Two Factor
+ *
+ * Start enrolling an authenticator: a new secret, as a QR code and as text.
+ *
+ * Nothing changes for logins until `/users/me/two-factor/enable` confirms it with
+ * a first code. Starting again replaces a secret not yet confirmed.
+ */
+export const usersSetupTwoFactor = <ThrowOnError extends boolean = false>(options?: Options<UsersSetupTwoFactorData, ThrowOnError>) => (options?.client ?? client).post<UsersSetupTwoFactorResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/two-factor/setup',
+    ...options
+});
+
+/**
+ * Enable Two Factor
+ *
+ * Confirm the authenticator with a code from it: logins take a second step from
+ * now on. The answer holds ten single-use recovery codes, shown this once.
+ */
+export const usersEnableTwoFactor = <ThrowOnError extends boolean = false>(options: Options<UsersEnableTwoFactorData, ThrowOnError>) => (options.client ?? client).post<UsersEnableTwoFactorResponses, UsersEnableTwoFactorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/two-factor/enable',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Disable Two Factor
+ *
+ * Turn two-factor authentication off: the password (for an account that has
+ * one) and a current code, from the authenticator or a recovery code.
+ */
+export const usersDisableTwoFactor = <ThrowOnError extends boolean = false>(options: Options<UsersDisableTwoFactorData, ThrowOnError>) => (options.client ?? client).post<UsersDisableTwoFactorResponses, UsersDisableTwoFactorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/two-factor/disable',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reset Two Factor
+ *
+ * Remove a user's second factor, for one who lost it (superuser); their next
+ * login takes one step. Recorded in the audit log.
+ */
+export const usersResetTwoFactor = <ThrowOnError extends boolean = false>(options: Options<UsersResetTwoFactorData, ThrowOnError>) => (options.client ?? client).delete<UsersResetTwoFactorResponses, UsersResetTwoFactorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/{user_id}/two-factor',
+    ...options
+});
+
+/**
+ * Login Two Factor
+ *
+ * A login's second step: a code from the authenticator, or a recovery code
+ * (each works once), with the first step's `two_factor_token` (or its cookie).
+ * The answer is a password login's: tokens and the refresh cookie.
+ *
+ * Wrong codes answer 401; after five in 15 minutes, 429 for the account.
+ */
+export const loginLoginTwoFactor = <ThrowOnError extends boolean = false>(options: Options<LoginLoginTwoFactorData, ThrowOnError>) => (options.client ?? client).post<LoginLoginTwoFactorResponses, LoginLoginTwoFactorErrors, ThrowOnError>({
+    url: '/api/v1/login/2fa',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Providers
+ *
+ * The sign-in providers this server offers, for the login page's buttons.
+ */
+export const loginReadProviders = <ThrowOnError extends boolean = false>(options?: Options<LoginReadProvidersData, ThrowOnError>) => (options?.client ?? client).get<LoginReadProvidersResponses, unknown, ThrowOnError>({ url: '/api/v1/login/providers', ...options });
+
+/**
+ * Authorize
+ *
+ * Sign in at a provider: a redirect to it (or, if it cannot be reached, to the
+ * login page with `error=provider_unavailable`). `next`: the UI's page to open
+ * once signed in.
+ */
+export const loginAuthorize = <ThrowOnError extends boolean = false>(options: Options<LoginAuthorizeData, ThrowOnError>) => (options.client ?? client).get<unknown, LoginAuthorizeErrors, ThrowOnError>({ url: '/api/v1/login/oidc/{provider}/authorize', ...options });
+
+/**
+ * Start Link
+ *
+ * Link an account at a provider to the caller's: open the URL answered (the
+ * flow's cookie is set on this answer); the provider sends the browser back to
+ * the callback, which links it and returns to Settings.
+ */
+export const loginStartLink = <ThrowOnError extends boolean = false>(options: Options<LoginStartLinkData, ThrowOnError>) => (options.client ?? client).post<LoginStartLinkResponses, LoginStartLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/login/oidc/{provider}/link',
+    ...options
+});
+
+/**
+ * Callback
+ *
+ * Where the provider sends the browser back. Always a redirect to the UI: into
+ * the app, to the second step (`/login/two-factor`), to the password that links
+ * an existing account (`/login/link`), to Settings after a link, or to the login
+ * page with an `error` code.
+ */
+export const loginCallback = <ThrowOnError extends boolean = false>(options: Options<LoginCallbackData, ThrowOnError>) => (options.client ?? client).get<unknown, LoginCallbackErrors, ThrowOnError>({ url: '/api/v1/login/oidc/{provider}/callback', ...options });
+
+/**
+ * Confirm Link
+ *
+ * Link the provider account just signed in with to the existing account that
+ * has its (verified) address, with that account's password; then log in as a
+ * password login does (tokens, or the second step's challenge).
+ */
+export const loginConfirmLink = <ThrowOnError extends boolean = false>(options: Options<LoginConfirmLinkData, ThrowOnError>) => (options.client ?? client).post<LoginConfirmLinkResponses, LoginConfirmLinkErrors, ThrowOnError>({
+    url: '/api/v1/login/oidc/confirm-link',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Identities
+ *
+ * The caller's linked provider accounts, oldest first (a short list: one per
+ * provider account, so it is not paged).
+ */
+export const usersReadIdentities = <ThrowOnError extends boolean = false>(options?: Options<UsersReadIdentitiesData, ThrowOnError>) => (options?.client ?? client).get<UsersReadIdentitiesResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/identities/',
+    ...options
+});
+
+/**
+ * Delete Identity
+ *
+ * Unlink a provider account. The last way to sign in stays: an account without
+ * a password keeps its last provider (403) until a password is set through
+ * password recovery.
+ */
+export const usersDeleteIdentity = <ThrowOnError extends boolean = false>(options: Options<UsersDeleteIdentityData, ThrowOnError>) => (options.client ?? client).delete<UsersDeleteIdentityResponses, UsersDeleteIdentityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/identities/{identity_id}',
+    ...options
 });
 
 /**

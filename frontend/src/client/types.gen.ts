@@ -44,7 +44,7 @@ export type AuditEventPublic = {
 /**
  * AuditEventType
  */
-export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed';
+export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used';
 
 /**
  * AuditEventsPublic
@@ -64,6 +64,30 @@ export type AuditEventsPublic = {
      * Pass as `cursor` to read the page after this one; null on the last page.
      */
     next_cursor?: string | null;
+};
+
+/**
+ * AuthorizationUrl
+ *
+ * Where to send the browser to sign in at a provider.
+ */
+export type AuthorizationUrl = {
+    /**
+     * Authorization Url
+     */
+    authorization_url: string;
+};
+
+/**
+ * ConfirmLink
+ *
+ * The password of the account a provider identity is about to be linked to.
+ */
+export type ConfirmLink = {
+    /**
+     * Password
+     */
+    password: string;
 };
 
 /**
@@ -177,7 +201,7 @@ export type JobPublic = {
     /**
      * Attempts
      *
-     * Tries that failed and were retried so far.
+     * Tries made so far.
      */
     attempts: number;
     /**
@@ -300,6 +324,18 @@ export type PrivateUserCreate = {
 };
 
 /**
+ * RecoveryCodes
+ *
+ * Shown once: only their digests are kept.
+ */
+export type RecoveryCodes = {
+    /**
+     * Recovery Codes
+     */
+    recovery_codes: Array<string>;
+};
+
+/**
  * RefreshRequest
  */
 export type RefreshRequest = {
@@ -307,6 +343,22 @@ export type RefreshRequest = {
      * Refresh Token
      */
     refresh_token?: string | null;
+};
+
+/**
+ * SignInProvider
+ *
+ * A provider the login page offers.
+ */
+export type SignInProvider = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Display
+     */
+    display: string;
 };
 
 /**
@@ -339,6 +391,106 @@ export type Token = {
      * Refresh Token
      */
     refresh_token: string;
+};
+
+/**
+ * TwoFactorChallenge
+ *
+ * A login's first step succeeded: send a code with this token to `/login/2fa`.
+ */
+export type TwoFactorChallenge = {
+    /**
+     * Two Factor Required
+     */
+    two_factor_required?: boolean;
+    /**
+     * Two Factor Token
+     */
+    two_factor_token: string;
+    /**
+     * Expires In
+     */
+    expires_in: number;
+};
+
+/**
+ * TwoFactorDisable
+ *
+ * The password (for an account that has one) and a current code.
+ */
+export type TwoFactorDisable = {
+    /**
+     * Password
+     */
+    password?: string | null;
+    /**
+     * Code
+     */
+    code: string;
+};
+
+/**
+ * TwoFactorEnable
+ */
+export type TwoFactorEnable = {
+    /**
+     * Code
+     */
+    code: string;
+};
+
+/**
+ * TwoFactorLogin
+ *
+ * The second step: a code, and the token of the first step (or its cookie).
+ */
+export type TwoFactorLogin = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Two Factor Token
+     */
+    two_factor_token?: string | null;
+};
+
+/**
+ * TwoFactorSetup
+ *
+ * A new authenticator secret, to scan (`qr_svg`, an SVG data URI) or type in.
+ */
+export type TwoFactorSetup = {
+    /**
+     * Secret
+     */
+    secret: string;
+    /**
+     * Otpauth Uri
+     */
+    otpauth_uri: string;
+    /**
+     * Qr Svg
+     */
+    qr_svg: string;
+};
+
+/**
+ * TwoFactorStatus
+ */
+export type TwoFactorStatus = {
+    /**
+     * Enabled
+     */
+    enabled: boolean;
+    /**
+     * Recovery Codes Left
+     */
+    recovery_codes_left: number;
+    /**
+     * Required
+     */
+    required: boolean;
 };
 
 /**
@@ -386,6 +538,28 @@ export type UserCreate = {
 };
 
 /**
+ * UserIdentityPublic
+ */
+export type UserIdentityPublic = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Provider
+     */
+    provider: string;
+    /**
+     * Email
+     */
+    email: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
  * UserPublic
  */
 export type UserPublic = {
@@ -421,6 +595,14 @@ export type UserPublic = {
      * Pending Email
      */
     pending_email?: string | null;
+    /**
+     * Has Password
+     */
+    has_password?: boolean;
+    /**
+     * Two Factor Enabled
+     */
+    two_factor_enabled?: boolean;
 };
 
 /**
@@ -1076,9 +1258,11 @@ export type LoginLoginAccessTokenError = LoginLoginAccessTokenErrors[keyof Login
 
 export type LoginLoginAccessTokenResponses = {
     /**
+     * Response Login-Login Access Token
+     *
      * Successful Response
      */
-    200: Token;
+    200: Token | TwoFactorChallenge;
 };
 
 export type LoginLoginAccessTokenResponse = LoginLoginAccessTokenResponses[keyof LoginLoginAccessTokenResponses];
@@ -1225,6 +1409,348 @@ export type LoginRecoverPasswordHtmlContentResponses = {
 };
 
 export type LoginRecoverPasswordHtmlContentResponse = LoginRecoverPasswordHtmlContentResponses[keyof LoginRecoverPasswordHtmlContentResponses];
+
+export type UsersReadTwoFactorData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/two-factor';
+};
+
+export type UsersReadTwoFactorResponses = {
+    /**
+     * Successful Response
+     */
+    200: TwoFactorStatus;
+};
+
+export type UsersReadTwoFactorResponse = UsersReadTwoFactorResponses[keyof UsersReadTwoFactorResponses];
+
+export type UsersSetupTwoFactorData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/two-factor/setup';
+};
+
+export type UsersSetupTwoFactorResponses = {
+    /**
+     * Successful Response
+     */
+    200: TwoFactorSetup;
+};
+
+export type UsersSetupTwoFactorResponse = UsersSetupTwoFactorResponses[keyof UsersSetupTwoFactorResponses];
+
+export type UsersEnableTwoFactorData = {
+    body: TwoFactorEnable;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/two-factor/enable';
+};
+
+export type UsersEnableTwoFactorErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type UsersEnableTwoFactorError = UsersEnableTwoFactorErrors[keyof UsersEnableTwoFactorErrors];
+
+export type UsersEnableTwoFactorResponses = {
+    /**
+     * Successful Response
+     */
+    200: RecoveryCodes;
+};
+
+export type UsersEnableTwoFactorResponse = UsersEnableTwoFactorResponses[keyof UsersEnableTwoFactorResponses];
+
+export type UsersDisableTwoFactorData = {
+    body: TwoFactorDisable;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/two-factor/disable';
+};
+
+export type UsersDisableTwoFactorErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type UsersDisableTwoFactorError = UsersDisableTwoFactorErrors[keyof UsersDisableTwoFactorErrors];
+
+export type UsersDisableTwoFactorResponses = {
+    /**
+     * Successful Response
+     */
+    200: Message;
+};
+
+export type UsersDisableTwoFactorResponse = UsersDisableTwoFactorResponses[keyof UsersDisableTwoFactorResponses];
+
+export type UsersResetTwoFactorData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/{user_id}/two-factor';
+};
+
+export type UsersResetTwoFactorErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UsersResetTwoFactorError = UsersResetTwoFactorErrors[keyof UsersResetTwoFactorErrors];
+
+export type UsersResetTwoFactorResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type UsersResetTwoFactorResponse = UsersResetTwoFactorResponses[keyof UsersResetTwoFactorResponses];
+
+export type LoginLoginTwoFactorData = {
+    body: TwoFactorLogin;
+    path?: never;
+    query?: never;
+    url: '/api/v1/login/2fa';
+};
+
+export type LoginLoginTwoFactorErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type LoginLoginTwoFactorError = LoginLoginTwoFactorErrors[keyof LoginLoginTwoFactorErrors];
+
+export type LoginLoginTwoFactorResponses = {
+    /**
+     * Successful Response
+     */
+    200: Token;
+};
+
+export type LoginLoginTwoFactorResponse = LoginLoginTwoFactorResponses[keyof LoginLoginTwoFactorResponses];
+
+export type LoginReadProvidersData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/login/providers';
+};
+
+export type LoginReadProvidersResponses = {
+    /**
+     * Response Login-Read Providers
+     *
+     * Successful Response
+     */
+    200: Array<SignInProvider>;
+};
+
+export type LoginReadProvidersResponse = LoginReadProvidersResponses[keyof LoginReadProvidersResponses];
+
+export type LoginAuthorizeData = {
+    body?: never;
+    path: {
+        /**
+         * Provider
+         *
+         * A provider's `name`
+         */
+        provider: string;
+    };
+    query?: {
+        /**
+         * Next
+         */
+        next?: string | null;
+    };
+    url: '/api/v1/login/oidc/{provider}/authorize';
+};
+
+export type LoginAuthorizeErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type LoginAuthorizeError = LoginAuthorizeErrors[keyof LoginAuthorizeErrors];
+
+export type LoginStartLinkData = {
+    body?: never;
+    path: {
+        /**
+         * Provider
+         *
+         * A provider's `name`
+         */
+        provider: string;
+    };
+    query?: never;
+    url: '/api/v1/login/oidc/{provider}/link';
+};
+
+export type LoginStartLinkErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type LoginStartLinkError = LoginStartLinkErrors[keyof LoginStartLinkErrors];
+
+export type LoginStartLinkResponses = {
+    /**
+     * Successful Response
+     */
+    200: AuthorizationUrl;
+};
+
+export type LoginStartLinkResponse = LoginStartLinkResponses[keyof LoginStartLinkResponses];
+
+export type LoginCallbackData = {
+    body?: never;
+    path: {
+        /**
+         * Provider
+         *
+         * A provider's `name`
+         */
+        provider: string;
+    };
+    query?: {
+        /**
+         * Code
+         */
+        code?: string | null;
+        /**
+         * State
+         */
+        state?: string | null;
+        /**
+         * Error
+         */
+        error?: string | null;
+    };
+    url: '/api/v1/login/oidc/{provider}/callback';
+};
+
+export type LoginCallbackErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type LoginCallbackError = LoginCallbackErrors[keyof LoginCallbackErrors];
+
+export type LoginConfirmLinkData = {
+    body: ConfirmLink;
+    path?: never;
+    query?: never;
+    url: '/api/v1/login/oidc/confirm-link';
+};
+
+export type LoginConfirmLinkErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type LoginConfirmLinkError = LoginConfirmLinkErrors[keyof LoginConfirmLinkErrors];
+
+export type LoginConfirmLinkResponses = {
+    /**
+     * Response Login-Confirm Link
+     *
+     * Successful Response
+     */
+    200: Token | TwoFactorChallenge;
+};
+
+export type LoginConfirmLinkResponse = LoginConfirmLinkResponses[keyof LoginConfirmLinkResponses];
+
+export type UsersReadIdentitiesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/identities/';
+};
+
+export type UsersReadIdentitiesResponses = {
+    /**
+     * Response Users-Read Identities
+     *
+     * Successful Response
+     */
+    200: Array<UserIdentityPublic>;
+};
+
+export type UsersReadIdentitiesResponse = UsersReadIdentitiesResponses[keyof UsersReadIdentitiesResponses];
+
+export type UsersDeleteIdentityData = {
+    body?: never;
+    path: {
+        /**
+         * Identity Id
+         */
+        identity_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/me/identities/{identity_id}';
+};
+
+export type UsersDeleteIdentityErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UsersDeleteIdentityError = UsersDeleteIdentityErrors[keyof UsersDeleteIdentityErrors];
+
+export type UsersDeleteIdentityResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type UsersDeleteIdentityResponse = UsersDeleteIdentityResponses[keyof UsersDeleteIdentityResponses];
 
 export type UtilsTestEmailData = {
     body: TestEmail;

@@ -29,6 +29,13 @@ const FRIENDLIER: Record<string, string> = {
   "Incorrect password": "Your current password is incorrect.",
   "Invalid, expired or already used verification link":
     "This confirmation link is invalid, has expired or was already used.",
+  "Invalid authentication code": "That code is not valid. Check it and try again.",
+  "The login's second step expired or is unknown: log in again":
+    "This login has expired. Log in again.",
+  "The provider sign-in expired: start again":
+    "This sign-in has expired. Start again from the login page.",
+  "Turn on two-factor authentication to use superuser rights":
+    "Turn on two-factor authentication (Settings, Sign-in) to use superuser rights.",
 }
 
 const FIELD_NAMES: Record<string, string> = {

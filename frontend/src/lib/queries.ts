@@ -4,6 +4,9 @@ import {
   auditReadAuditEvents,
   itemsReadItems,
   jobsReadJobs,
+  loginReadProviders,
+  usersReadIdentities,
+  usersReadTwoFactor,
   usersReadUserMe,
   usersReadUsers,
 } from "@/client/sdk.gen"
@@ -53,3 +56,20 @@ export const jobsQuery = (position: PagePosition, filters: { state?: JobState; k
     refetchInterval: (query) =>
       query.state.data?.data.some(isUnfinished) ? JOBS_REFRESH_MS : false,
   })
+
+/** The sign-in providers the server offers (they change only with its settings). */
+export const providersQuery = queryOptions({
+  queryKey: ["providers"],
+  queryFn: async () => (await loginReadProviders({ throwOnError: true })).data,
+  staleTime: Number.POSITIVE_INFINITY,
+})
+
+export const identitiesQuery = queryOptions({
+  queryKey: ["identities"],
+  queryFn: async () => (await usersReadIdentities({ throwOnError: true })).data,
+})
+
+export const twoFactorQuery = queryOptions({
+  queryKey: ["two-factor"],
+  queryFn: async () => (await usersReadTwoFactor({ throwOnError: true })).data,
+})

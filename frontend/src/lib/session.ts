@@ -13,6 +13,9 @@ export const REFRESH_URL = "/api/v1/login/refresh"
 /** Requests to these never carry the access token nor trigger a refresh on 401. */
 const UNAUTHENTICATED_PATHS = [
   "/api/v1/login/access-token",
+  "/api/v1/login/2fa",
+  "/api/v1/login/oidc/confirm-link",
+  "/api/v1/login/providers",
   REFRESH_URL,
   "/api/v1/password-recovery",
   "/api/v1/reset-password",

@@ -1,17 +1,20 @@
 import { zodResolver } from "@hookform/resolvers/zod"
-import { useMutation, useQueryClient } from "@tanstack/react-query"
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { createFileRoute, Link, redirect, useRouter } from "@tanstack/react-router"
 import { useForm } from "react-hook-form"
 import { loginLoginAccessToken, usersResendVerificationEmail } from "@/client/sdk.gen"
 import { AuthLayout, linkClasses } from "@/components/auth/auth-layout"
+import { ProviderButtons } from "@/components/auth/provider-buttons"
 import { Button } from "@/components/ui/button"
 import { FormAlert, InputField } from "@/components/ui/field"
 import { PasswordField } from "@/components/ui/password-field"
 import { usePageTitle } from "@/hooks/use-page-title"
 import { session } from "@/lib/api"
 import { errorMessage, isApiError } from "@/lib/errors"
+import { providersQuery } from "@/lib/queries"
 import { type LoginValues, loginSchema } from "@/lib/schemas"
 import { safeRedirect } from "@/lib/search"
+import { needsSecondStep, signInError } from "@/lib/sign-in"
 
 const NOTICES = {
   "signed-up":
@@ -28,6 +31,8 @@ type Notice = keyof typeof NOTICES
 interface LoginSearch {
   redirect?: string
   notice?: Notice
+  /** Why a sign-in at a provider did not succeed (the server's code). */
+  error?: string
 }
 
 export const Route = createFileRoute("/login")({
@@ -37,6 +42,7 @@ export const Route = createFileRoute("/login")({
       typeof search.notice === "string" && search.notice in NOTICES
         ? (search.notice as Notice)
         : undefined,
+    error: typeof search.error === "string" ? search.error : undefined,
   }),
   beforeLoad: ({ context, search }) => {
     if (context.session.isAuthenticated) throw redirect({ href: safeRedirect(search.redirect) })
@@ -49,6 +55,7 @@ function LoginPage() {
   const search = Route.useSearch()
   const router = useRouter()
   const queryClient = useQueryClient()
+  const providers = useQuery(providersQuery)
   const form = useForm<LoginValues>({
     resolver: zodResolver(loginSchema),
     defaultValues: { email: "", password: "" },
@@ -62,9 +69,17 @@ function LoginPage() {
         })
       ).data,
     meta: { inlineErrors: true },
-    onSuccess: async (token) => {
+    onSuccess: async (answer) => {
+      if (needsSecondStep(answer)) {
+        // The token also came as a cookie scoped to the second step's endpoint.
+        await router.navigate({
+          to: "/login/two-factor",
+          search: { redirect: search.redirect },
+        })
+        return
+      }
       queryClient.clear()
-      session.start(token)
+      session.start(answer)
       await router.navigate({ href: safeRedirect(search.redirect), replace: true })
     },
   })
@@ -102,7 +117,7 @@ function LoginPage() {
             message={NOTICES[search.notice]}
           />
         )}
-        <FormAlert message={login.error ? errorMessage(login.error) : null} />
+        <FormAlert message={login.error ? errorMessage(login.error) : signInError(search.error)} />
         {unverified && (
           <div className="text-sm">
             {resend.isSuccess ? (
@@ -148,6 +163,9 @@ function LoginPage() {
           Log in
         </Button>
       </form>
+      {providers.data && providers.data.length > 0 && (
+        <ProviderButtons providers={providers.data} next={safeRedirect(search.redirect)} />
+      )}
     </AuthLayout>
   )
 }

@@ -23,6 +23,7 @@ from app.api.rate_limits import (
 )
 from app.core import security
 from app.core.config import API_V1_STR, Settings
+from app.core.db import Database
 from app.exceptions import (
     EmailNotVerifiedError,
     InactiveUserError,
@@ -34,12 +35,15 @@ from app.exceptions import (
 )
 from app.mail import EmailTemplate, reset_password_email
 from app.models import (
+    AuditContext,
     AuditEventType,
     Message,
     NewPassword,
     PasswordRecovery,
     RefreshRequest,
     Token,
+    TwoFactorChallenge,
+    User,
     UserPublic,
     UserSession,
 )
@@ -48,6 +52,10 @@ router = APIRouter(tags=["login"])
 
 REFRESH_COOKIE = "refresh_token"
 REFRESH_COOKIE_PATH = f"{API_V1_STR}/login/refresh"
+# The token between a login's two steps, for a browser that reloads the second one.
+TWO_FACTOR_COOKIE = "two_factor_token"
+TWO_FACTOR_COOKIE_PATH = f"{API_V1_STR}/login/2fa"
+TWO_FACTOR_STEP_LIFETIME = timedelta(minutes=5)
 FAILED = AuditEventType.LOGIN_FAILED
 
 
@@ -79,6 +87,71 @@ def _issue_tokens(
     )
 
 
+async def start_session(
+    response: Response,
+    *,
+    db: Database,
+    settings: Settings,
+    user: User,
+    audit: AuditContext,
+    method: str,
+) -> Token:
+    """A new session for a user who proved who they are: its tokens, and the
+    refresh cookie set on `response`."""
+    user_session, refresh_token = await crud.create_session(
+        db=db,
+        user=user,
+        lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        audit=audit,
+        method=method,
+    )
+    return _issue_tokens(response, settings, user_session, refresh_token)
+
+
+def two_factor_challenge(
+    response: Response, *, settings: Settings, user: User, method: str
+) -> TwoFactorChallenge:
+    """A login's first step done for a user with a second factor: a short-lived
+    token for `/login/2fa`, in the answer and as an HttpOnly cookie scoped to it."""
+    token = security.create_token(
+        subject=user.id,
+        token_type=security.TokenType.TWO_FACTOR,
+        expires_delta=TWO_FACTOR_STEP_LIFETIME,
+        secret_key=settings.SECRET_KEY,
+        claims={"method": method},
+    )
+    lifetime = int(TWO_FACTOR_STEP_LIFETIME.total_seconds())
+    response.set_cookie(
+        TWO_FACTOR_COOKIE,
+        token,
+        max_age=lifetime,
+        path=TWO_FACTOR_COOKIE_PATH,
+        httponly=True,
+        secure=settings.ENVIRONMENT != "local",
+        samesite="strict",
+    )
+    return TwoFactorChallenge(two_factor_token=token, expires_in=lifetime)
+
+
+async def first_step_done(
+    response: Response,
+    *,
+    db: Database,
+    settings: Settings,
+    user: User,
+    audit: AuditContext,
+    method: str,
+) -> Token | TwoFactorChallenge:
+    """A session, or, for a user with a second factor, the challenge for it."""
+    if user.two_factor_enabled:
+        return two_factor_challenge(
+            response, settings=settings, user=user, method=method
+        )
+    return await start_session(
+        response, db=db, settings=settings, user=user, audit=audit, method=method
+    )
+
+
 @router.post("/login/access-token", responses=RATE_LIMITED)
 async def login_access_token(
     db: DbDep,
@@ -87,12 +160,14 @@ async def login_access_token(
     form_data: ThrottledLoginForm,
     limiter: RateLimiterDep,
     audit: AuditDep,
-) -> Token:
+) -> Token | TwoFactorChallenge:
     """OAuth2 password login (the username is the email): an access and a refresh token.
 
     The refresh token also comes as an HttpOnly cookie scoped to `/login/refresh`.
     Where email verification is required, an unverified account gets 403
     `Email not verified`. Repeated failures answer 429 with `Retry-After`.
+    For an account with two-factor authentication, the answer is a
+    `TwoFactorChallenge` instead: send a code with its token to `/login/2fa`.
     """
     email = form_data.username
     try:
@@ -113,13 +188,9 @@ async def login_access_token(
         reason = "inactive" if isinstance(exc, InactiveUserError) else "unverified"
         await crud.record(db, audit, FAILED, email=email, reason=reason)
         raise
-    user_session, refresh_token = await crud.create_session(
-        db=db,
-        user=user,
-        lifetime=timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
-        audit=audit,
+    return await first_step_done(
+        response, db=db, settings=settings, user=user, audit=audit, method="password"
     )
-    return _issue_tokens(response, settings, user_session, refresh_token)
 
 
 @router.post("/login/test-token")

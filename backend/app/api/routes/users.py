@@ -10,6 +10,7 @@ from app.api.deps import (
     PageDep,
     SettingsDep,
     SuperuserDep,
+    acts_as_superuser,
 )
 from app.api.rate_limits import (
     RATE_LIMITED,
@@ -228,12 +229,12 @@ async def _get_user_or_404(*, db: DbDep, user_id: uuid.UUID) -> User:
 
 @router.get("/{user_id}")
 async def read_user_by_id(
-    user_id: uuid.UUID, db: DbDep, current_user: CurrentUser
+    user_id: uuid.UUID, db: DbDep, settings: SettingsDep, current_user: CurrentUser
 ) -> UserPublic:
     """A user by id: one's own account, or any account for a superuser."""
     if user_id == current_user.id:
         return UserPublic.model_validate(current_user)
-    if not current_user.is_superuser:
+    if not acts_as_superuser(current_user, settings):
         raise ForbiddenError()
     return UserPublic.model_validate(await _get_user_or_404(db=db, user_id=user_id))
 

@@ -20,6 +20,13 @@ export const EVENTS: Record<AuditEventType, { label: string; tone: Tone }> = {
   user_deleted: { label: "User deleted", tone: "red" },
   role_changed: { label: "Role changed", tone: "amber" },
   active_changed: { label: "Active status changed", tone: "amber" },
+  identity_linked: { label: "Provider linked", tone: "indigo" },
+  identity_unlinked: { label: "Provider unlinked", tone: "gray" },
+  two_factor_enabled: { label: "Two-factor turned on", tone: "green" },
+  two_factor_disabled: { label: "Two-factor turned off", tone: "amber" },
+  two_factor_reset: { label: "Two-factor reset", tone: "red" },
+  two_factor_failed: { label: "Wrong authentication code", tone: "amber" },
+  recovery_code_used: { label: "Recovery code used", tone: "amber" },
 }
 
 export const EVENT_TYPES = Object.keys(EVENTS) as AuditEventType[]

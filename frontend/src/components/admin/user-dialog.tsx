@@ -1,7 +1,8 @@
 import { zodResolver } from "@hookform/resolvers/zod"
 import { useMutation, useQueryClient } from "@tanstack/react-query"
+import { useState } from "react"
 import { useForm } from "react-hook-form"
-import { usersCreateUser, usersUpdateUser } from "@/client/sdk.gen"
+import { usersCreateUser, usersResetTwoFactor, usersUpdateUser } from "@/client/sdk.gen"
 import type { UserPublic, UserUpdate } from "@/client/types.gen"
 import { Button } from "@/components/ui/button"
 import { Dialog, DialogFooter } from "@/components/ui/dialog"
@@ -149,6 +150,7 @@ function UserForm({
           {...form.register("is_verified")}
         />
       </fieldset>
+      {user?.two_factor_enabled && !isSelf && <ResetTwoFactor user={user} onDone={onDone} />}
       <DialogFooter>
         <Button variant="outline" onClick={onDone} disabled={save.isPending}>
           Cancel
@@ -158,5 +160,35 @@ function UserForm({
         </Button>
       </DialogFooter>
     </form>
+  )
+}
+
+/** For a user who lost their authenticator: their next login takes one step. */
+function ResetTwoFactor({ user, onDone }: { user: UserPublic; onDone: () => void }) {
+  const queryClient = useQueryClient()
+  const [confirming, setConfirming] = useState(false)
+  const reset = useMutation({
+    mutationFn: () => usersResetTwoFactor({ path: { user_id: user.id }, throwOnError: true }),
+    onSuccess: async () => {
+      toast.success("Two-factor authentication reset", user.email)
+      await queryClient.invalidateQueries({ queryKey: ["users"] })
+      onDone()
+    },
+  })
+  return (
+    <div className="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-zinc-200 p-4 text-sm dark:border-zinc-800">
+      <p className="text-zinc-700 dark:text-zinc-300">
+        Two-factor authentication is on. Reset it if they lost their authenticator and their
+        recovery codes.
+      </p>
+      <Button
+        variant={confirming ? "danger" : "outline"}
+        size="sm"
+        loading={reset.isPending}
+        onClick={() => (confirming ? reset.mutate() : setConfirming(true))}
+      >
+        {confirming ? "Confirm reset" : "Reset two-factor"}
+      </Button>
+    </div>
   )
 }

@@ -1,17 +1,20 @@
 import { zodResolver } from "@hookform/resolvers/zod"
 import { useMutation, useQueryClient } from "@tanstack/react-query"
-import { useRouter } from "@tanstack/react-router"
+import { Link, useRouter } from "@tanstack/react-router"
 import { useForm } from "react-hook-form"
 import { usersUpdatePasswordMe } from "@/client/sdk.gen"
+import { linkClasses } from "@/components/auth/auth-layout"
 import { Button } from "@/components/ui/button"
 import { FormAlert } from "@/components/ui/field"
 import { PasswordField } from "@/components/ui/password-field"
+import { useCurrentUser } from "@/hooks/use-current-user"
 import { session } from "@/lib/api"
 import { errorMessage } from "@/lib/errors"
 import { type ChangePasswordValues, changePasswordSchema } from "@/lib/schemas"
 import { SettingsSection } from "./section"
 
 export function PasswordForm() {
+  const user = useCurrentUser()
   const router = useRouter()
   const queryClient = useQueryClient()
   const form = useForm<ChangePasswordValues>({
@@ -33,6 +36,23 @@ export function PasswordForm() {
     },
   })
   const { errors } = form.formState
+
+  if (!user.has_password) {
+    return (
+      <SettingsSection
+        title="Password"
+        description="Your account was made through a sign-in provider."
+      >
+        <p className="text-sm text-zinc-700 dark:text-zinc-300">
+          Your account has no password yet. To set one, ask for a link through{" "}
+          <Link to="/recover-password" className={linkClasses}>
+            password recovery
+          </Link>
+          : it is emailed to {user.email}.
+        </p>
+      </SettingsSection>
+    )
+  }
 
   return (
     <SettingsSection
