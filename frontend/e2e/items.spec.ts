@@ -46,6 +46,36 @@ test("items: add one, see it, edit it, delete it", async ({ page, request }) => 
   await expect(page.getByRole("row", { name: /Buy almond milk/ })).toHaveCount(0)
 })
 
+test("items: the menu of a row at the bottom of the window opens upwards, in sight", async ({
+  page,
+  request,
+}) => {
+  const user = await createUser(request, { prefix: "menu-room" })
+  const token = await apiToken(request, user)
+  for (let n = 1; n <= 10; n += 1) {
+    const response = await request.post("/api/v1/items/", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { title: `Shelf ${n}` },
+    })
+    expect(response.status()).toBe(201)
+  }
+  await page.setViewportSize({ width: 1280, height: 640 })
+  await logIn(page, user)
+  await page.goto("/items")
+  // The oldest item is the last row: scrolled to, it sits at the bottom of the window.
+  const trigger = page.getByRole("button", { name: "Actions for Shelf 1", exact: true })
+  await trigger.scrollIntoViewIfNeeded()
+  const below = await trigger.evaluate(
+    (button) => innerHeight - button.getBoundingClientRect().bottom,
+  )
+  expect(below).toBeLessThan(100)
+  await trigger.click()
+  await expect(page.getByRole("menuitem", { name: "Edit" })).toBeInViewport({ ratio: 1 })
+  await expect(page.getByRole("menuitem", { name: "Delete" })).toBeInViewport({ ratio: 1 })
+  await page.getByRole("menuitem", { name: "Delete" }).click()
+  await expect(page.getByRole("dialog", { name: "Delete this item?" })).toBeVisible()
+})
+
 test("items: pagination reaches row 101 and beyond", async ({ page, request }) => {
   const user = await createUser(request, { prefix: "many-items" })
   const token = await apiToken(request, user)

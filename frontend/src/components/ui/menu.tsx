@@ -91,6 +91,24 @@ export function Menu({
     buttons?.[focusIndex.current]?.focus()
   }, [open])
 
+  // A menu that would run past the bottom of the window (a row's near the bottom of a
+  // list) opens upwards instead, where there is more room: it is fixed, so the page
+  // could not be scrolled to it. Measured before it is painted.
+  useLayoutEffect(() => {
+    if (!open || side !== "bottom") return
+    const rect = buttonRef.current?.getBoundingClientRect()
+    const height = menuRef.current?.offsetHeight ?? 0
+    if (!rect) return
+    const roomBelow = window.innerHeight - rect.bottom - 6
+    const roomAbove = rect.top - 6
+    if (height > roomBelow && roomAbove > roomBelow) {
+      setPosition(({ top: _top, ...rest }) => ({
+        ...rest,
+        bottom: window.innerHeight - rect.top + 6,
+      }))
+    }
+  }, [open, side])
+
   useEffect(() => {
     if (!open) return
     const onPointerDown = (event: PointerEvent) => {
