@@ -5,6 +5,7 @@ it) and speaks in table instances and schemas; `app.core.db` says how statements
 """
 
 import functools
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Executable, bindparam, delete, func, literal, select, update
+from sqlalchemy import (
+    Executable,
+    Text,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import SQLModel, col
 
@@ -583,15 +593,31 @@ _RETRY_JOB = (
 )
 
 
+# The notification procrastinate's workers listen for when a job is queued.
+_WAKE_WORKERS = select(
+    func.pg_notify(
+        literal("procrastinate_any_queue_v1", Text), bindparam("payload", type_=Text)
+    ),
+    func.pg_notify(
+        bindparam("queue_channel", type_=Text), bindparam("payload", type_=Text)
+    ),
+)
+
+
 async def retry_job(*, db: Database, job_id: int) -> Job | None:
-    """Run a failed job again, with a fresh set of tries; None if there is no such job."""
+    """Run a failed job again, with a fresh set of tries; None if there is no such job.
+    Workers hear of it at once, as of a job just queued."""
     if (job := await db.get(Job, job_id)) is None:
         return None
-    row = await db.one(_RETRY_JOB, id=job_id)
-    if row is None:
-        raise ConflictError(
-            f"Only a failed job can be retried; this one is {job.status}"
-        )
+    async with db.transaction() as tx:
+        row = await tx.one(_RETRY_JOB, id=job_id)
+        if row is None:
+            raise ConflictError(
+                f"Only a failed job can be retried; this one is {job.status}"
+            )
+        payload = json.dumps({"type": "job_inserted", "job_id": job_id})
+        channel = f"procrastinate_queue_v1#{row['queue_name']}"
+        await tx.execute(_WAKE_WORKERS, payload=payload, queue_channel=channel)
     return as_table(Job, row)
 
 

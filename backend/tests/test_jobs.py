@@ -6,6 +6,7 @@ outage and the dead worker are real.
 """
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
@@ -506,3 +507,28 @@ def test_the_purge_job_deletes_ended_sessions_and_old_records_only(
     assert job_rows(database_url) == [("purge_expired", "succeeded", 1)]
     still_in = client.get(f"{API}/users/me", headers=superuser_headers)
     assert still_in.status_code == 200
+
+
+def test_a_retried_job_runs_at_once_not_at_the_next_poll(
+    database_url: str,
+    smtp: tuple[int, Mailbox],
+    inbox: Mailbox,
+    db_connection: psycopg.Connection,
+) -> None:
+    email_to = random_email()
+    db_connection.execute(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) "
+        "VALUES ('email', 'send_email', %s, 'failed')",
+        (json.dumps({"template": "test_email", "to": email_to, "user_id": None}),),
+    )
+    settings = make_settings(database_url, smtp[0], JOBS_WORKER_IN_PROCESS=True)
+    with TestClient(create_app(settings)) as client:
+        admin = login(client, FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD)
+        [job] = client.get(JOBS, headers=admin.headers).json()["data"]
+        time.sleep(1)  # the worker is listening
+        retried = client.post(f"{JOBS}{job['id']}/retry", headers=admin.headers)
+        assert retried.status_code == 200
+        took = wait_until(lambda: len(inbox.received) == 1, 15, "the retried job")
+
+    assert inbox.received[0]["To"] == email_to
+    assert took < 2.5  # workers poll every 5 s; the retry wakes them
