@@ -13,8 +13,10 @@ from app.core.db import Database
 from app.core.logging import configure_logging
 from app.core.rate_limit import RateLimiter, key_prefix
 from app.edge import install_edge
+from app.edge.drain import Drain
 from app.edge.frontend import serve_frontend
 from app.jobs.worker import worker_in_background
+from app.observability import Observability
 from app.oidc import Providers
 
 
@@ -27,7 +29,8 @@ def custom_generate_unique_id(route: APIRoute) -> str:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    db = Database(settings)
+    observability: Observability = app.state.observability
+    db = Database(settings, **observability.database_hooks())
     # Connections are made on demand: the app starts while the database is down.
     await db.open()
     app.state.db = db
@@ -39,12 +42,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis_url=settings.REDIS_URL,
         prefix=key_prefix(settings.PROJECT_NAME),
     )
+    app.state.drain.install()
     async with AsyncExitStack() as stack:
         if settings.JOBS_WORKER_IN_PROCESS:
             await stack.enter_async_context(worker_in_background(settings, db))
         try:
-            yield
+            async with observability.running(db):
+                yield
         finally:
+            app.state.drain.uninstall()
             await stack.aclose()
             await app.state.rate_limiter.close()
             await db.close()
@@ -68,17 +74,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
     init_sentry(settings)
+    observability = Observability(settings)
     app = FastAPI(
         title=settings.PROJECT_NAME,
         openapi_url=f"{API_V1_STR}/openapi.json",
         generate_unique_id_function=custom_generate_unique_id,
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        telemetry=observability.fastapi_telemetry(),
     )
     app.state.settings = settings
     # What each sign-in provider publishes (metadata, keys) is kept here per app.
     app.state.providers = Providers(settings)
-    install_edge(app, settings)
+    app.state.observability = observability
+    app.state.drain = Drain(settings.shutdown_drain_seconds)
+    install_edge(app, settings, metrics=observability.metrics, drain=app.state.drain)
 
     @app.get("/health", tags=["utils"])
     async def health() -> dict[str, str]:

@@ -101,6 +101,8 @@ def make_settings(database_url: str, smtp_port: int, **overrides: object) -> Set
         "JOBS_WORKER_IN_PROCESS": False,
         "JOBS_MAX_ATTEMPTS": 1,
         "JOBS_PURGE_CRON": "off",
+        # Metrics only where a test asks for them, on a port of its choosing.
+        "METRICS_PORT": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

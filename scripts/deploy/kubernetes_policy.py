@@ -37,6 +37,8 @@ READY_PATH = "/api/v1/utils/ready/"
 LIVE_PATH = "/health"
 # uvicorn's --timeout-graceful-shutdown in backend/Dockerfile.
 GRACEFUL_SHUTDOWN_SECONDS = 25
+# SHUTDOWN_DRAIN_SECONDS when empty (backend/app/core/config.py, outside local).
+DEFAULT_DRAIN_SECONDS = 5.0
 PRESTART_COMMAND = ["python", "-m", "app.prestart"]
 WORKER_COMMAND = ["python", "-m", "app.worker"]
 # Deployments that serve nothing to route to, and why they have no probes.
@@ -202,13 +204,27 @@ class Policy(WiringChecks):
             f"{at} pauses in preStop, so it leaves the Service before uvicorn "
             "stops accepting",
         )
+        drain = self.drain_seconds(container)
         grace = pod.get("terminationGracePeriodSeconds", 30)
         self.check(
-            grace > pause + GRACEFUL_SHUTDOWN_SECONDS,
+            grace > pause + drain + GRACEFUL_SHUTDOWN_SECONDS,
             f"{at}: terminationGracePeriodSeconds ({grace}) exceeds the preStop pause "
-            f"({pause} s) plus uvicorn's {GRACEFUL_SHUTDOWN_SECONDS} s for requests "
-            "in flight",
+            f"({pause} s), the app's drain (SHUTDOWN_DRAIN_SECONDS, {drain:g} s) and "
+            f"uvicorn's {GRACEFUL_SHUTDOWN_SECONDS} s for requests in flight",
         )
+
+    def drain_seconds(self, container: Object) -> float:
+        """SHUTDOWN_DRAIN_SECONDS as the container's ConfigMaps give it (empty: the
+        app's default outside ENVIRONMENT=local)."""
+        data: dict[str, str] = {}
+        for source in container.get("envFrom", []):
+            if "configMapRef" in source:
+                for config_map in find(
+                    self.m.objects, "ConfigMap", source["configMapRef"]["name"]
+                ):
+                    data |= config_map.get("data", {})
+        value = data.get("SHUTDOWN_DRAIN_SECONDS", "")
+        return float(value) if value else DEFAULT_DRAIN_SECONDS
 
     def check_autoscaler(self, backend: Object) -> None:
         autoscalers = [

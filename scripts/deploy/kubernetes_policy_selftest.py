@@ -265,6 +265,13 @@ BREAKS: list[tuple[str, str, Callable[[Manifests], None]]] = [
     ),
     ("no preStop pause", "pauses in preStop", lambda m: backend(m).pop("lifecycle")),
     (
+        "a drain longer than the grace period allows",
+        "terminationGracePeriodSeconds",
+        lambda m: config_map(m, "backend-config")["data"].update(
+            SHUTDOWN_DRAIN_SECONDS="20"
+        ),
+    ),
+    (
         "the metrics port in the Service",
         "never the metrics port",
         lambda m: workload(m, "Service", "backend")["spec"]["ports"].append(

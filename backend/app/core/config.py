@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 API_V1_STR = "/api/v1"
 DEFAULT_SECRET = "changethis"
+DEFAULT_DRAIN_SECONDS = 5.0
 ROOT_ENV_FILE = Path(__file__).resolve().parents[3] / ".env"
 
 
@@ -143,6 +144,12 @@ class Settings(BaseSettings):
     DATABASE_URL: str | None = None
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
     DATABASE_CONNECT_TIMEOUT_SECONDS: int = Field(default=5, ge=1)
+    # How long a request waits for a free pooled connection before it answers 503.
+    DATABASE_POOL_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
+    # The longest one round trip to the database may take (a statement, BEGIN or
+    # COMMIT): past it the connection is closed and the request answers 503, so a
+    # database that hangs cannot hold requests (or the pool) for good.
+    DATABASE_STATEMENT_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0)
 
     FIRST_SUPERUSER: EmailStr = "admin@example.com"
     FIRST_SUPERUSER_PASSWORD: str = DEFAULT_SECRET
@@ -164,6 +171,15 @@ class Settings(BaseSettings):
     SENTRY_TRACES_SAMPLE_RATE: float = Field(default=0.0, ge=0.0, le=1.0)
 
     FRONTEND_DIST: Path | None = None
+
+    # Prometheus metrics on a port of their own, never the API's (0: no metrics).
+    METRICS_PORT: int = Field(default=9100, ge=0, le=65535)
+    # OTLP/HTTP collector for traces (`http://otel-collector:4318`); unset: no tracing.
+    OTEL_EXPORTER_OTLP_ENDPOINT: HttpUrl | None = None
+    # On SIGTERM, readiness answers 503 for this long while requests are still
+    # served, so that balancers stop sending new ones; then the server shuts down.
+    # None: 5 s everywhere but ENVIRONMENT=local (where a reload should not wait).
+    SHUTDOWN_DRAIN_SECONDS: float | None = Field(default=None, ge=0, le=60)
 
     # Abuse resistance: see app/core/rate_limit.py for the limits themselves.
     RATE_LIMIT_ENABLED: bool = True
@@ -223,6 +239,12 @@ class Settings(BaseSettings):
         if self.EMAIL_VERIFICATION_REQUIRED is None:
             return self.ENVIRONMENT != "local"
         return self.EMAIL_VERIFICATION_REQUIRED
+
+    @property
+    def shutdown_drain_seconds(self) -> float:
+        if self.SHUTDOWN_DRAIN_SECONDS is None:
+            return 0.0 if self.ENVIRONMENT == "local" else DEFAULT_DRAIN_SECONDS
+        return self.SHUTDOWN_DRAIN_SECONDS
 
     @model_validator(mode="after")
     def _default_from_name(self) -> Self:

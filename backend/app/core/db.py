@@ -14,15 +14,33 @@ Both offer `one`, `all`, `scalar` and `execute` for any statement, and `find`, `
 those). Plain reads give dicts; the table calls give table instances made from the
 row without validating it again (stored data was validated on its way in): read-only
 snapshots, changed with `update`.
+
+Every round trip is bounded (`DATABASE_STATEMENT_TIMEOUT_SECONDS`): past it the
+connection's socket is shut down under psycopg, which fails the statement at once
+(an OperationalError, answered 503) and the pool discards the connection. A
+database, or a pooler in front of it, that stops answering without closing the
+connection then costs a request that long, never a worker's slot or the pool for good.
 """
 
+import asyncio
+import logging
+import os
+import socket
+import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import (
+    AbstractAsyncContextManager,
+    asynccontextmanager,
+    nullcontext,
+    suppress,
+)
 from typing import Any, TypeVar, cast
 
-from psycopg import AsyncConnection
+import psycopg
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import JsonbDumper
 from psycopg_pool import AsyncConnectionPool
@@ -38,6 +56,9 @@ from app.core.listing import ALL, PageRequest, PageRows, Scope
 
 Row = dict[str, Any]
 TableT = TypeVar("TableT", bound=SQLModel)
+Connection = AsyncConnection[DictRow]
+
+logger = logging.getLogger(__name__)
 
 _DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 # A statement is compiled the first time it runs and kept while it lives: those built
@@ -82,14 +103,41 @@ def libpq_url(database_url: str) -> str:
     return database_url if plain else _url(database_url, "postgresql")
 
 
+def _sever(connection: Connection, timeout: float) -> None:
+    """Shut the connection's socket down, so that the round trip waiting on it fails
+    now. The descriptor stays libpq's (a duplicate is shut down and closed), so it
+    cannot be handed to another socket while psycopg still watches it."""
+    if connection.closed:
+        return
+    logger.warning(
+        "The database did not answer within %s s: closing the connection", timeout
+    )
+    with suppress(OSError), socket.socket(fileno=os.dup(connection.fileno())) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+async def _execute(
+    connection: Connection, sql: str, params: Mapping[str, Any] | None, timeout: float
+) -> AsyncCursor[DictRow]:
+    """One round trip, given `timeout` seconds before the connection is severed."""
+    deadline = asyncio.get_running_loop().call_later(
+        timeout, _sever, connection, timeout
+    )
+    try:
+        return await connection.execute(sql, params)
+    finally:
+        deadline.cancel()
+
+
 async def _fetch(
-    connection: AsyncConnection[DictRow],
+    connection: Connection,
     statement: Executable,
     params: Mapping[str, Any],
     rows: bool,
+    timeout: float,
 ) -> list[DictRow]:
     sql, bound = compiled(statement)
-    cursor = await connection.execute(sql, {**bound, **params})
+    cursor = await _execute(connection, sql, {**bound, **params}, timeout)
     return await cursor.fetchall() if rows else []
 
 
@@ -181,52 +229,84 @@ class Statements:
 class Transaction(Statements):
     """Statements on one connection inside BEGIN ... COMMIT (ROLLBACK on an error)."""
 
-    def __init__(self, connection: AsyncConnection[DictRow]) -> None:
+    def __init__(self, connection: Connection, timeout: float) -> None:
         self._connection = connection
+        self._timeout = timeout
 
     async def _fetch(
         self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
-        return await _fetch(self._connection, statement, params, rows)
+        return await _fetch(self._connection, statement, params, rows, self._timeout)
 
     def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
         return nullcontext(self._connection)
 
 
-async def _configure(connection: AsyncConnection[DictRow]) -> None:
-    # JSON columns (the audit log's details) take dicts as they are.
-    connection.adapters.register_dumper(dict, JsonbDumper)
+class _Pool(AsyncConnectionPool[Connection]):
+    """psycopg's pool, telling `on_wait` (when set) how long each checkout waited,
+    whether it got a connection or timed out."""
+
+    on_wait: Callable[[float], None] | None = None
+
+    async def getconn(self, timeout: float | None = None) -> Connection:
+        if self.on_wait is None:
+            return await super().getconn(timeout)
+        started = time.perf_counter()
+        try:
+            return await super().getconn(timeout)
+        finally:
+            self.on_wait(time.perf_counter() - started)
 
 
 class Database(Statements):
     """The app's connection pool; each statement runs alone, in autocommit.
 
     Connections are made on demand, up to DATABASE_POOL_SIZE: the app starts while the
-    database is down, and answers 503 until it is back.
+    database is down, and answers 503 until it is back. A request waits at most
+    DATABASE_POOL_TIMEOUT_SECONDS for a connection, and each round trip at most
+    DATABASE_STATEMENT_TIMEOUT_SECONDS.
+
+    `on_pool_wait` is told how long each checkout waited; `on_connect` sees each new
+    connection before its first use (tracing instruments it there).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_pool_wait: Callable[[float], None] | None = None,
+        on_connect: Callable[[Connection], None] | None = None,
+    ) -> None:
         if not settings.DATABASE_URL:
             raise DatabaseNotConfiguredError(
                 "DATABASE_URL is not set: start the app with the README's run command "
                 "(it starts an embedded PostgreSQL) or point DATABASE_URL at a server."
             )
         configure_mappers()  # table instances made from rows need their attributes
-        self.pool = AsyncConnectionPool(
+        self.timeout = settings.DATABASE_STATEMENT_TIMEOUT_SECONDS
+
+        async def configure(connection: Connection) -> None:
+            # JSON columns (the audit log's details) take dicts as they are.
+            connection.adapters.register_dumper(dict, JsonbDumper)
+            if on_connect is not None:
+                on_connect(connection)
+
+        self.pool = _Pool(
             libpq_url(settings.DATABASE_URL),
-            connection_class=AsyncConnection[DictRow],
+            connection_class=Connection,
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
                 "connect_timeout": settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
             },
-            configure=_configure,
+            configure=configure,
             min_size=1,
             max_size=settings.DATABASE_POOL_SIZE,
-            timeout=settings.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            timeout=settings.DATABASE_POOL_TIMEOUT_SECONDS,
             open=False,
             name="app",
         )
+        self.pool.on_wait = on_pool_wait
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
@@ -238,7 +318,7 @@ class Database(Statements):
         self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
         async with self.pool.connection() as connection:
-            return await _fetch(connection, statement, params, rows)
+            return await _fetch(connection, statement, params, rows, self.timeout)
 
     def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
         return self.pool.connection()
@@ -246,6 +326,17 @@ class Database(Statements):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Several statements as one unit: committed together when the block ends,
-        rolled back together if it raises."""
-        async with self.pool.connection() as connection, connection.transaction():
-            yield Transaction(connection)
+        rolled back together if it raises. BEGIN, COMMIT and ROLLBACK are round trips
+        as bounded as the statements between them."""
+        async with self.pool.connection() as connection:
+            await _execute(connection, "BEGIN", None, self.timeout)
+            try:
+                yield Transaction(connection, self.timeout)
+            except BaseException:
+                status = connection.pgconn.transaction_status
+                if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                    # A broken connection fails here too; the pool discards it.
+                    with suppress(psycopg.Error):
+                        await _execute(connection, "ROLLBACK", None, self.timeout)
+                raise
+            await _execute(connection, "COMMIT", None, self.timeout)

@@ -1,7 +1,8 @@
 """Server logs: one JSON object per line outside `local`, readable lines locally.
 
-Every record logged while a request is handled carries that request's id, and each
-request ends with one access line (`app.access`, written by `app.edge.middleware`):
+Every record logged while a request is handled carries that request's id (and, when
+tracing is on, the trace and span ids it belongs to), and each request ends with one
+access line (`app.access`, written by `app.edge.middleware`):
 method, path, status, duration_ms. Uvicorn's own access log is silenced in favour of
 that line, so that it is not doubled.
 """
@@ -12,6 +13,8 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace
 
 from app.core.config import Settings
 
@@ -37,6 +40,19 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id") and (request_id := request_id_var.get()):
             record.request_id = request_id
+        return True
+
+
+class TraceContextFilter(logging.Filter):
+    """Stamp each record logged inside a traced span with its trace and span ids, as
+    the tracing backend shows them (32 and 16 hex digits). Installed only when tracing
+    is on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid and not hasattr(record, "trace_id"):
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
         return True
 
 
@@ -70,6 +86,8 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.addFilter(RequestIdFilter())
+    if settings.OTEL_EXPORTER_OTLP_ENDPOINT:
+        handler.addFilter(TraceContextFilter())
     if settings.ENVIRONMENT == "local":
         # `2026-01-31 12:00:00 INFO app.access [<request id>] GET / 200 1.2ms`
         handler.setFormatter(

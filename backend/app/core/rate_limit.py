@@ -62,6 +62,7 @@ class RateLimitExceeded(Exception):
     def __init__(self, rule: Rule, retry_after: int) -> None:
         unit = "second" if retry_after == 1 else "seconds"
         super().__init__(f"Too many {rule.action}; try again in {retry_after} {unit}")
+        self.rule = rule
         self.retry_after = retry_after
 
 

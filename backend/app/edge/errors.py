@@ -1,7 +1,7 @@
 """How failures become answers: one handler per kind, each with one meaning.
 
 - a domain outcome (`app.exceptions`): its status code from `STATUS_CODES`;
-- a rate limit exceeded: 429 with `Retry-After`;
+- a rate limit exceeded: 429 with `Retry-After` (counted by rule);
 - invalid input: FastAPI's 422, quoting the input back without secrets, and able to
   render any input (non-finite numbers, bytes, deep nesting, huge integers);
 - the database unreachable or saturated: 503 with `Retry-After`;
@@ -23,6 +23,7 @@ from app.core.logging import current_request_id
 from app.core.rate_limit import RateLimitExceeded
 from app.edge.middleware import REQUEST_ID_HEADER, security_headers
 from app.exceptions import DomainError, UnauthorizedError, status_code_of
+from app.observability.metrics import count_rate_limit_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RateLimitExceeded)
+    count_rate_limit_refusal(exc.rule.name)
     return JSONResponse(
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         content={"detail": str(exc)},

@@ -13,7 +13,8 @@ from app.core.config import API_V1_STR, Settings
 DEFAULT_FRONTEND_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 # Paths the UI must never shadow, even when a client-side route has the same name.
 # Whole segments: `/docs` and `/docs/...` are reserved, a client route `/docsearch` is not.
-RESERVED_PATHS = (API_V1_STR.strip("/"), "docs", "redoc", "health")
+# `metrics` too: they are served on their own port only, never here.
+RESERVED_PATHS = (API_V1_STR.strip("/"), "docs", "redoc", "health", "metrics")
 
 
 class _FrontendRoute(APIRoute):

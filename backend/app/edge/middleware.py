@@ -1,5 +1,5 @@
 """What every request meets at the edge: its id (`X-Request-ID`), the security
-headers on its answer, one access log line, and a cap on the body's size.
+headers on its answer, one access log line, its metrics, and a cap on the body's size.
 
 One middleware for the first three rather than one per concern: each layer of ASGI
 middleware costs a coroutine and a wrapped `send` on every request, a real share of
@@ -19,6 +19,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_var
+from app.edge.drain import Drain
+from app.observability.metrics import AppMetrics
 
 access_logger = logging.getLogger("app.access")
 ACCESS_LINE = "%(method)s %(path)s %(status)d %(duration_ms).2fms"
@@ -101,8 +103,15 @@ class BodySizeLimitMiddleware:
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """`metrics` (when on) counts each request; while `drain` drains, answers close
+    their connection."""
+
+    def __init__(
+        self, app: ASGIApp, metrics: AppMetrics | None, drain: Drain | None
+    ) -> None:
         self.app = app
+        self.metrics = metrics
+        self.drain = drain
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +124,10 @@ class EdgeMiddleware:
         if sentry_sdk.get_client().is_active():
             sentry_sdk.set_tag("request_id", request_id)
         defaults = security_headers(scope)
+        metrics, drain = self.metrics, self.drain
         started = time.perf_counter()
+        if metrics is not None:
+            metrics.request_started()
         # An exception that escapes here becomes the server error handler's 500.
         status_code = 500
 
@@ -128,12 +140,17 @@ class EdgeMiddleware:
                 # An answer that sets a header of its own (a CSP, say) keeps it.
                 for name, value in defaults.items():
                     headers.setdefault(name, value)
+                if drain is not None and drain.draining:
+                    headers["Connection"] = "close"
             await send(message)
 
         try:
             await self.app(scope, receive, send_at_edge)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            seconds = time.perf_counter() - started
+            if metrics is not None:
+                metrics.request_finished(scope, status_code, seconds)
+            duration_ms = round(seconds * 1000, 2)
             line = {
                 "method": scope["method"],
                 "path": scope["path"],

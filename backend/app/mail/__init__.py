@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from app.core import security
 from app.core.config import Settings
+from app.observability.tracing import smtp_span
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -209,12 +210,15 @@ def send_email(*, settings: Settings, email_to: str, email_data: EmailData) -> N
     smtp_class = smtplib.SMTP_SSL if implicit_tls else smtplib.SMTP
     try:
         # Leaving the block says QUIT and closes the connection, whatever happened.
-        with smtp_class(
-            host=settings.SMTP_HOST,
-            port=settings.SMTP_PORT,
-            local_hostname=_local_hostname(),
-            timeout=settings.SMTP_TIMEOUT_SECONDS,
-        ) as smtp:
+        with (
+            smtp_span(settings.SMTP_HOST, settings.SMTP_PORT),
+            smtp_class(
+                host=settings.SMTP_HOST,
+                port=settings.SMTP_PORT,
+                local_hostname=_local_hostname(),
+                timeout=settings.SMTP_TIMEOUT_SECONDS,
+            ) as smtp,
+        ):
             if settings.SMTP_TLS:
                 smtp.starttls()
             if settings.SMTP_USER:

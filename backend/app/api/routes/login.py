@@ -47,6 +47,7 @@ from app.models import (
     UserPublic,
     UserSession,
 )
+from app.observability.metrics import count_login_failure
 
 router = APIRouter(tags=["login"])
 
@@ -183,10 +184,12 @@ async def login_access_token(
         await crud.record(
             db, audit, FAILED, exc.user_id, email=email, reason="invalid_credentials"
         )
+        count_login_failure("invalid_credentials")
         raise
     except (InactiveUserError, EmailNotVerifiedError) as exc:
         reason = "inactive" if isinstance(exc, InactiveUserError) else "unverified"
         await crud.record(db, audit, FAILED, email=email, reason=reason)
+        count_login_failure(reason)
         raise
     return await first_step_done(
         response, db=db, settings=settings, user=user, audit=audit, method="password"

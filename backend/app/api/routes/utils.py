@@ -1,4 +1,4 @@
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from app import crud
 from app.api.deps import DbDep, SettingsDep, SuperuserDep
@@ -30,9 +30,18 @@ async def health_check() -> bool:
 
 @router.get(
     "/ready/",
-    responses={503: {"description": "The database is unreachable"}},
+    responses={
+        503: {"description": "The database is unreachable, or the server is stopping"}
+    },
 )
-async def readiness(db: DbDep) -> Message:
-    """Readiness: the database answers a query (503 when it does not)."""
+async def readiness(db: DbDep, request: Request) -> Message:
+    """Readiness: the database answers a query (503 when it does not, and from the
+    moment the server is told to stop, while it still serves)."""
+    if request.app.state.drain.draining:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail="Shutting down",
+            headers={"Retry-After": "5"},
+        )
     await crud.ping_database(db=db)
     return Message(message="ready")
