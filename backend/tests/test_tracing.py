@@ -1,0 +1,115 @@
+"""Traces, as a collector receives them: a real OTLP/HTTP receiver in this process,
+the app under a real uvicorn sending to it, and the app's JSON log lines beside.
+"""
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.main import create_app
+from tests.conftest import FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD, make_settings
+from tests.utils.factories import API
+from tests.utils.live_server import live_server
+from tests.utils.otlp import ReceivedSpan, otlp_receiver
+from tests.utils.smtp import Mailbox
+
+SERVER, CLIENT = 2, 3  # span kinds (SPAN_KIND_SERVER, SPAN_KIND_CLIENT)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def access_line(stderr: str, request_id: str) -> dict[str, Any]:
+    entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    [line] = [
+        entry
+        for entry in entries
+        if entry["logger"] == "app.access" and entry.get("request_id") == request_id
+    ]
+    return line
+
+
+def server_span(spans: list[ReceivedSpan]) -> ReceivedSpan:
+    [span] = [span for span in spans if span.kind == SERVER]
+    return span
+
+
+def test_a_request_is_traced_from_its_route_to_the_database_and_smtp(
+    database_url: str,
+    smtp: tuple[int, Mailbox],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mailbox = smtp[1]
+    mailbox.clear()
+    with otlp_receiver() as receiver:
+        settings = make_settings(
+            database_url,
+            smtp[0],
+            ENVIRONMENT="staging",  # JSON log lines, as in production
+            EMAIL_VERIFICATION_REQUIRED=False,
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+        )
+        with live_server(create_app(settings)) as base_url:
+            with httpx.Client(base_url=base_url, timeout=30) as client:
+                form = {
+                    "username": FIRST_SUPERUSER,
+                    "password": FIRST_SUPERUSER_PASSWORD,
+                }
+                token = client.post(f"{API}/login/access-token", data=form).json()
+                auth = {"Authorization": f"Bearer {token['access_token']}"}
+                item = client.post(
+                    f"{API}/items/", headers=auth, json={"title": "traced"}
+                )
+                assert item.status_code == 201
+                read = client.get(
+                    f"{API}/items/{item.json()['id']}",
+                    headers={**auth, "X-Request-ID": "read-the-item"},
+                )
+                assert read.status_code == 200
+                recovery = client.post(
+                    f"{API}/password-recovery",
+                    json={"email": FIRST_SUPERUSER},
+                    headers={"X-Request-ID": "recover-a-password"},
+                )
+                assert recovery.status_code == 200
+        # The server has stopped: its last spans were sent as it did.
+        stderr = capsys.readouterr().err
+
+    assert mailbox.only()["To"] == FIRST_SUPERUSER
+    assert receiver.paths and set(receiver.paths) == {"/v1/traces"}
+
+    logged = access_line(stderr, "read-the-item")
+    spans = receiver.trace(logged["trace_id"])
+    request = server_span(spans)
+    assert request.name == "GET /api/v1/items/{item_id}"
+    assert request.attributes["http.route"] == "/api/v1/items/{item_id}"
+    assert request.attributes["http.response.status_code"] == 200
+    assert request.service == settings.PROJECT_NAME
+    assert logged["span_id"] == request.span_id
+    # The item, read with its caller's session check in one round trip.
+    [query] = [span for span in spans if span is not request]
+    assert query.name == "SELECT"
+    assert query.parent_span_id == request.span_id
+    assert query.kind == CLIENT
+    assert query.attributes["db.system"] == "postgresql"
+    statement = query.attributes["db.statement"]
+    assert 'FROM "user" JOIN user_session' in statement
+    assert "LEFT OUTER JOIN item ON item.id = %(row_id)s" in statement  # no values
+
+    logged = access_line(stderr, "recover-a-password")
+    spans = receiver.trace(logged["trace_id"])
+    request = server_span(spans)
+    assert request.name == "POST /api/v1/password-recovery"
+    [sent] = [span for span in spans if span.name == "smtp send"]
+    assert sent.kind == CLIENT
+    assert sent.attributes == {"server.address": "127.0.0.1", "server.port": smtp[0]}
