@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +35,7 @@ from tests.conftest import (
 from tests.utils.factories import API, create_user, login, random_email
 from tests.utils.jobs import run_jobs
 from tests.utils.live_server import live_server
+from tests.utils.proxy import hanging_proxy, through
 from tests.utils.smtp import Mailbox, Receiver, free_port
 
 UNAVAILABLE = {"detail": "Database unavailable, please try again shortly"}
@@ -200,6 +202,98 @@ def test_database_outage_and_recovery(
         stored = {str(row[0]) for row in connection.execute("SELECT id FROM item")}
     assert set(writer.confirmed) <= stored
     assert len(writer.confirmed) == len(set(writer.confirmed))
+
+
+# The hanging database's limits, and how long an answer may take under them: a pooled
+# connection (DATABASE_POOL_TIMEOUT_SECONDS), then one round trip
+# (DATABASE_STATEMENT_TIMEOUT_SECONDS), and a margin for the test's own threads.
+HANG_POOL_SECONDS = 1.0
+HANG_STATEMENT_SECONDS = 1.0
+MAX_HANG_ANSWER_SECONDS = HANG_POOL_SECONDS + HANG_STATEMENT_SECONDS + 1.5
+MAX_HEALTH_SECONDS = 0.5
+
+
+def test_a_database_that_hangs_costs_bounded_503s_and_nothing_else(
+    database_url: str, smtp: tuple[int, Mailbox], caplog: pytest.LogCaptureFixture
+) -> None:
+    with hanging_proxy(database_url) as proxy:
+        settings = make_settings(
+            through(database_url, proxy.port),
+            smtp[0],
+            DATABASE_POOL_SIZE=4,
+            DATABASE_CONNECT_TIMEOUT_SECONDS=2,
+            DATABASE_POOL_TIMEOUT_SECONDS=HANG_POOL_SECONDS,
+            DATABASE_STATEMENT_TIMEOUT_SECONDS=HANG_STATEMENT_SECONDS,
+        )
+        with live_server(create_app(settings)) as base_url:
+            headers = login_over_http(base_url)
+            writer = Writer(base_url, headers)
+            thread = threading.Thread(target=writer.run)
+            thread.start()
+            try:
+                time.sleep(0.5)
+                proxy.hang()
+                # More requests at once than the pool has connections: each answers
+                # 503 in bounded time, and the server still answers what needs no
+                # database, quickly, meanwhile.
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    paths = [f"{API}/users/me", f"{API}/items/"] * 4
+                    hung = [
+                        pool.submit(timed_get, f"{base_url}{path}", headers)
+                        for path in paths
+                    ]
+                    time.sleep(0.2)
+                    health, health_took = timed_get(f"{base_url}/health", {})
+                    answers = [future.result() for future in hung]
+                assert health.status_code == 200
+                assert health_took < MAX_HEALTH_SECONDS, health_took
+                for response, took in answers:
+                    assert response.status_code == 503, response.text
+                    assert response.json() == UNAVAILABLE
+                    assert took < MAX_HANG_ANSWER_SECONDS, took
+                ready, took = timed_get(f"{base_url}{API}/utils/ready/", {})
+                assert ready.status_code == 503
+                assert took < MAX_HANG_ANSWER_SECONDS, took
+                # Statements that got a connection were cut off at their deadline.
+                severed = f"did not answer within {HANG_STATEMENT_SECONDS} s"
+                assert any(severed in r.getMessage() for r in caplog.records)
+
+                proxy.resume()
+                # Back without a restart of the app.
+                deadline = time.monotonic() + 30
+                while True:
+                    ready, _ = timed_get(f"{base_url}{API}/utils/ready/", {})
+                    if ready.status_code == 200 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)
+                assert ready.status_code == 200
+                while writer.statuses[-3:] != [201, 201, 201]:
+                    assert time.monotonic() < deadline, writer.statuses[-10:]
+                    time.sleep(0.1)
+            finally:
+                writer.stop.set()
+                thread.join(timeout=60)
+            me = requests.get(f"{base_url}{API}/users/me", headers=headers, timeout=30)
+            assert me.status_code == 200
+
+        assert writer.slowest < MAX_HANG_ANSWER_SECONDS, writer.slowest
+        assert 503 in writer.statuses and 201 in writer.statuses
+        assert set(writer.statuses) <= {201, 503}
+
+    # Every item the API confirmed is there.
+    with psycopg.connect(database_url) as connection:
+        stored = {str(row[0]) for row in connection.execute("SELECT id FROM item")}
+    assert set(writer.confirmed) <= stored
+    assert len(writer.confirmed) == len(set(writer.confirmed))
+
+
+def login_over_http(base_url: str) -> dict[str, str]:
+    tokens = requests.post(
+        f"{base_url}{API}/login/access-token",
+        data={"username": FIRST_SUPERUSER, "password": FIRST_SUPERUSER_PASSWORD},
+        timeout=30,
+    ).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 class FlakySmtp:
