@@ -15,9 +15,9 @@ those). Plain reads give dicts; the table calls give table instances made from t
 row without validating it again (stored data was validated on its way in): read-only
 snapshots, changed with `update`.
 
-Every round trip is bounded (`DATABASE_STATEMENT_TIMEOUT_SECONDS`): past it the
-connection's socket is shut down under psycopg, which fails the statement at once
-(an OperationalError, answered 503) and the pool discards the connection. A
+Every round trip is bounded (`DATABASE_STATEMENT_TIMEOUT_SECONDS`, `Deadlines`): past
+it the connection's socket is shut down under psycopg, which fails the statement at
+once (an OperationalError, answered 503) and the pool discards the connection. A
 database, or a pooler in front of it, that stops answering without closing the
 connection then costs a request that long, never a worker's slot or the pool for good.
 """
@@ -103,30 +103,68 @@ def libpq_url(database_url: str) -> str:
     return database_url if plain else _url(database_url, "postgresql")
 
 
-def _sever(connection: Connection, timeout: float) -> None:
-    """Shut the connection's socket down, so that the round trip waiting on it fails
-    now. The descriptor stays libpq's (a duplicate is shut down and closed), so it
-    cannot be handed to another socket while psycopg still watches it."""
-    if connection.closed:
-        return
-    logger.warning(
-        "The database did not answer within %s s: closing the connection", timeout
-    )
-    with suppress(OSError), socket.socket(fileno=os.dup(connection.fileno())) as sock:
-        sock.shutdown(socket.SHUT_RDWR)
+class Deadlines:
+    """The round trips in flight on the pool's connections, each with the time it must
+    be over by. A task looks every quarter of a second (or sooner, for short timeouts)
+    and severs the connection of any that is late: shutting its socket down fails the
+    round trip at once. Cheaper than a timer per statement: a dict entry set and
+    removed around each."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.pending: dict[Connection, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _watch(self) -> None:
+        interval = min(0.25, self.timeout / 4)
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            late = [c for c, deadline in self.pending.items() if deadline <= now]
+            for connection in late:
+                del self.pending[connection]
+                self._sever(connection)
+
+    def _sever(self, connection: Connection) -> None:
+        """Shut the connection's socket down. The descriptor stays libpq's (a duplicate
+        is shut down and closed), so it cannot be handed to another socket while
+        psycopg still watches it."""
+        if connection.closed:
+            return
+        logger.warning(
+            "The database did not answer within %s s: closing the connection",
+            self.timeout,
+        )
+        with (
+            suppress(OSError),
+            socket.socket(fileno=os.dup(connection.fileno())) as sock,
+        ):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 async def _execute(
-    connection: Connection, sql: str, params: Mapping[str, Any] | None, timeout: float
+    connection: Connection,
+    sql: str,
+    params: Mapping[str, Any] | None,
+    deadlines: Deadlines,
 ) -> AsyncCursor[DictRow]:
-    """One round trip, given `timeout` seconds before the connection is severed."""
-    deadline = asyncio.get_running_loop().call_later(
-        timeout, _sever, connection, timeout
-    )
+    """One round trip, severed if it outlasts the statement timeout."""
+    pending = deadlines.pending
+    pending[connection] = time.monotonic() + deadlines.timeout
     try:
         return await connection.execute(sql, params)
     finally:
-        deadline.cancel()
+        pending.pop(connection, None)
 
 
 async def _fetch(
@@ -134,10 +172,10 @@ async def _fetch(
     statement: Executable,
     params: Mapping[str, Any],
     rows: bool,
-    timeout: float,
+    deadlines: Deadlines,
 ) -> list[DictRow]:
     sql, bound = compiled(statement)
-    cursor = await _execute(connection, sql, {**bound, **params}, timeout)
+    cursor = await _execute(connection, sql, {**bound, **params}, deadlines)
     return await cursor.fetchall() if rows else []
 
 
@@ -229,14 +267,14 @@ class Statements:
 class Transaction(Statements):
     """Statements on one connection inside BEGIN ... COMMIT (ROLLBACK on an error)."""
 
-    def __init__(self, connection: Connection, timeout: float) -> None:
+    def __init__(self, connection: Connection, deadlines: Deadlines) -> None:
         self._connection = connection
-        self._timeout = timeout
+        self._deadlines = deadlines
 
     async def _fetch(
         self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
-        return await _fetch(self._connection, statement, params, rows, self._timeout)
+        return await _fetch(self._connection, statement, params, rows, self._deadlines)
 
     def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
         return nullcontext(self._connection)
@@ -283,7 +321,7 @@ class Database(Statements):
                 "(it starts an embedded PostgreSQL) or point DATABASE_URL at a server."
             )
         configure_mappers()  # table instances made from rows need their attributes
-        self.timeout = settings.DATABASE_STATEMENT_TIMEOUT_SECONDS
+        self.deadlines = Deadlines(settings.DATABASE_STATEMENT_TIMEOUT_SECONDS)
 
         async def configure(connection: Connection) -> None:
             # JSON columns (the audit log's details) take dicts as they are.
@@ -310,15 +348,17 @@ class Database(Statements):
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
+        self.deadlines.start()
 
     async def close(self) -> None:
+        await self.deadlines.stop()
         await self.pool.close()
 
     async def _fetch(
         self, statement: Executable, params: Mapping[str, Any], rows: bool = True
     ) -> list[Row]:
         async with self.pool.connection() as connection:
-            return await _fetch(connection, statement, params, rows, self.timeout)
+            return await _fetch(connection, statement, params, rows, self.deadlines)
 
     def connection(self) -> AbstractAsyncContextManager[AsyncConnection[DictRow]]:
         return self.pool.connection()
@@ -329,14 +369,14 @@ class Database(Statements):
         rolled back together if it raises. BEGIN, COMMIT and ROLLBACK are round trips
         as bounded as the statements between them."""
         async with self.pool.connection() as connection:
-            await _execute(connection, "BEGIN", None, self.timeout)
+            await _execute(connection, "BEGIN", None, self.deadlines)
             try:
-                yield Transaction(connection, self.timeout)
+                yield Transaction(connection, self.deadlines)
             except BaseException:
                 status = connection.pgconn.transaction_status
                 if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
                     # A broken connection fails here too; the pool discards it.
                     with suppress(psycopg.Error):
-                        await _execute(connection, "ROLLBACK", None, self.timeout)
+                        await _execute(connection, "ROLLBACK", None, self.deadlines)
                 raise
-            await _execute(connection, "COMMIT", None, self.timeout)
+            await _execute(connection, "COMMIT", None, self.deadlines)

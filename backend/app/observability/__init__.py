@@ -10,11 +10,11 @@ settings, and each part is None when its setting switches it off.
 """
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+from anyio import to_thread
 from fastapi.telemetry import TelemetryConfig
 
 from app.core.config import Settings
@@ -23,8 +23,6 @@ from app.observability import tracing
 from app.observability.exporter import Exporter, server_folder
 from app.observability.metrics import AppMetrics, app_metrics
 from app.observability.tracing import Tracing
-
-logger = logging.getLogger(__name__)
 
 # How often each worker reads its pool's connections and its GC counts.
 SAMPLE_SECONDS = 1.0
@@ -70,7 +68,8 @@ class Observability:
             if exporter is not None:
                 exporter.stop()
             if self.tracing is not None:
-                self.tracing.shutdown()
+                # Sends the last batch: network I/O, off the event loop.
+                await to_thread.run_sync(self.tracing.shutdown)
 
 
 async def _sample(metrics: AppMetrics, db: Database) -> None:

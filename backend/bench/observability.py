@@ -1,0 +1,295 @@
+"""What metrics and tracing cost: `python -m bench.observability`. See `--help`.
+
+Three servers of the same app run side by side (the production command, two workers
+each), differing only in their settings:
+- metrics off (METRICS_PORT=0): the baseline;
+- metrics on, as every deployment runs (METRICS_PORT set);
+- metrics on and tracing on, every request traced (OTEL_EXPORTER_OTLP_ENDPOINT set),
+  the spans sent over OTLP/HTTP to a sink in this process that decodes and counts them.
+
+GET /users/me and GET /items/{id} are measured at c=32 on each, in rounds whose order
+rotates, so that drift from other load on the machine falls on every variant alike.
+A variant's figure is its median over the rounds, and its cost is the share of the
+baseline's req/s it loses. Metrics pass at a cost of 5% or less. At the end, the
+metrics port and the sink show that the variants did count and trace what was sent.
+"""
+
+import argparse
+import shlex
+import statistics
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+)
+
+from bench.cli import add_source_arguments, rate_limit_switch, server_env, wrk_version
+from bench.database import app_source, fresh_database, prestart
+from bench.load import LoadResult, ensure_wrk, run_wrk, slug, write_plan
+from bench.report import markdown_table
+from bench.scale_out import APP_FACTORY, MEASURED, machine_note, seed
+from bench.servers import Server, free_port
+from bench.stages import CONNECTIONS
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+WORKERS = 2
+WARMUP_SECONDS = 2
+METRICS_BUDGET = 0.05  # the most req/s that metrics may cost
+
+
+@dataclass
+class Sink:
+    """An OTLP/HTTP trace receiver that only counts what it gets."""
+
+    url: str = ""
+    exports: int = 0
+    spans: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, body: bytes) -> None:
+        request = ExportTraceServiceRequest.FromString(body)
+        count = sum(
+            len(scope.spans)
+            for resource in request.resource_spans
+            for scope in resource.scope_spans
+        )
+        with self.lock:
+            self.exports += 1
+            self.spans += count
+
+
+@contextmanager
+def otlp_sink() -> Iterator[Sink]:
+    sink = Sink()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            sink.add(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    sink.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    settings: dict[str, str]
+
+    @property
+    def metrics_port(self) -> int | None:
+        port = int(self.settings["METRICS_PORT"])
+        return port or None
+
+
+def variants(sink: Sink) -> list[Variant]:
+    traced = {"METRICS_PORT": str(free_port()), "OTEL_EXPORTER_OTLP_ENDPOINT": sink.url}
+    return [
+        Variant("metrics off", {"METRICS_PORT": "0"}),
+        Variant("metrics on", {"METRICS_PORT": str(free_port())}),
+        Variant("metrics on + tracing (every request)", traced),
+    ]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.observability",
+        description="Req/s and latency at c=32 of GET /users/me and GET /items/{id} "
+        "with metrics off, metrics on, and metrics and tracing on, in one run.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="5 s per measurement (default 10 s)"
+    )
+    parser.add_argument("--seconds", type=int, help="seconds per measurement")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="measurements per variant (default 3)"
+    )
+    add_source_arguments(parser)
+    return parser.parse_args()
+
+
+def requests_counted(port: int) -> float:
+    """http_requests_total summed over every series, from the metrics port."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("http_requests_total{")
+    )
+
+
+def measure(url: str, plan: Path, seconds: int) -> LoadResult:
+    run_wrk(url, plan, connections=CONNECTIONS, duration_s=WARMUP_SECONDS, timeout_s=10)
+    return run_wrk(url, plan, connections=CONNECTIONS, duration_s=seconds, timeout_s=10)
+
+
+def render(
+    setup: dict[str, str],
+    results: dict[tuple[str, str], list[LoadResult]],
+    names: list[str],
+    checks: list[str],
+) -> tuple[str, bool]:
+    rows, passed = [], True
+    for endpoint in MEASURED:
+        base = statistics.median(r.rps for r in results[(endpoint, names[0])])
+        for name in names:
+            runs = results[(endpoint, name)]
+            rps = statistics.median(r.rps for r in runs)
+            cost = 1 - rps / base
+            verdict = "-"
+            if name == names[1]:
+                verdict = "PASS" if cost <= METRICS_BUDGET else "FAIL"
+                passed = passed and cost <= METRICS_BUDGET
+            rows.append(
+                [
+                    endpoint,
+                    name,
+                    f"{rps:,.0f}",
+                    ", ".join(f"{r.rps:,.0f}" for r in runs),
+                    f"{statistics.median(r.p50_ms for r in runs):.2f}",
+                    f"{statistics.median(r.p99_ms for r in runs):.2f}",
+                    str(sum(r.errors for r in runs)),
+                    "-" if name == names[0] else f"{cost:+.1%}",
+                    verdict,
+                ]
+            )
+    header = [
+        "endpoint",
+        "variant",
+        "req/s (median)",
+        "each round",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "cost",
+        f"metrics <= {METRICS_BUDGET:.0%}",
+    ]
+    text = "\n\n".join(
+        [
+            f"# Observability cost ({setup['date']})",
+            "\n".join(f"- **{key}**: {value}" for key, value in setup.items()),
+            "Cost: the share of the baseline's (metrics off) median req/s a variant "
+            "loses; negative means it served more, within the run's noise.",
+            markdown_table(header, rows),
+            "What the variants did meanwhile:\n\n"
+            + "\n".join(f"- {check}" for check in checks),
+        ]
+    )
+    return text + "\n", passed
+
+
+def main() -> None:
+    args = parse_args()
+    seconds = args.seconds or (5 if args.quick else 10)
+    ensure_wrk()
+    out_dir = RESULTS_DIR / f"{datetime.now():%Y%m%d-%H%M%S}-observability"
+    (out_dir / "plans").mkdir(parents=True)
+    rate_note, rate_env = rate_limit_switch()
+    setup = {
+        "command": "python -m bench.observability " + shlex.join(sys.argv[1:]),
+        "date": f"{datetime.now():%Y-%m-%d %H:%M}",
+        "machine": machine_note(),
+        "measurements": f"{args.rounds} rounds of {seconds} s per endpoint and "
+        f"variant, each after a {WARMUP_SECONDS} s warm-up; the variants' order "
+        "rotates from round to round",
+        "load generator": f"{wrk_version()}, 2 threads, c={CONNECTIONS}",
+        "servers": f"`uvicorn --factory {APP_FACTORY} --workers {WORKERS}`, one per "
+        "variant, all running throughout",
+        "rate limits": rate_note,
+    }
+    results: dict[tuple[str, str], list[LoadResult]] = {}
+    with (
+        app_source(args.app_ref) as (app_dir, code),
+        fresh_database(args.database_url) as db,
+        otlp_sink() as sink,
+        ExitStack() as stack,
+    ):
+        setup["code"] = code
+        setup["database"] = f"{db.server}; fresh database, dropped afterwards"
+        for key, value in setup.items():
+            print(f"{key}: {value}", flush=True)
+        env = server_env(db.url, args.bcrypt_rounds, {**rate_env, "METRICS_PORT": "0"})
+        prestart(app_dir, env)
+        plans = seed(app_dir, env, out_dir)
+        chosen = variants(sink)
+        servers = {}
+        for variant in chosen:
+            log = out_dir / f"{slug(variant.name)}.log"
+            server = Server(
+                variant.name,
+                APP_FACTORY,
+                app_dir,
+                {**env, **variant.settings},
+                log,
+                workers=WORKERS,
+            )
+            stack.callback(server.stop)
+            server.start()
+            servers[variant.name] = server
+        plan_files = {
+            plan.name: write_plan(
+                out_dir / "plans" / f"{slug(plan.name)}.txt", plan.plan
+            )
+            for plan in plans
+        }
+        sent = dict.fromkeys(servers, 0)
+        for number in range(args.rounds):
+            order = chosen[number % len(chosen) :] + chosen[: number % len(chosen)]
+            for plan in plans:
+                for variant in order:
+                    result = measure(
+                        servers[variant.name].base_url, plan_files[plan.name], seconds
+                    )
+                    results.setdefault((plan.name, variant.name), []).append(result)
+                    sent[variant.name] += result.requests
+                    print(
+                        f"round {number + 1}: {plan.name}: {variant.name}: "
+                        f"{result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+                        f"p99 {result.p99_ms:.2f} ms, errors {result.errors}",
+                        flush=True,
+                    )
+        checks = []
+        for variant in chosen:
+            if variant.metrics_port is not None:
+                counted = requests_counted(variant.metrics_port)
+                checks.append(
+                    f"{variant.name}: its metrics port counted {counted:,.0f} answers "
+                    f"(the measured runs completed {sent[variant.name]:,}; warm-ups and "
+                    "requests in flight when a run ended make the rest)"
+                )
+        for server in servers.values():
+            server.stop()  # the last spans are sent as the servers stop
+        checks.append(
+            f"the trace sink received {sink.spans:,} spans in {sink.exports:,} exports "
+            "(a server span and a database span per request)"
+        )
+    markdown, passed = render(setup, results, [v.name for v in chosen], checks)
+    (out_dir / "results.md").write_text(markdown)
+    print("\n" + markdown)
+    print(f"Results: {out_dir}/results.md")
+    print("Metrics cost: " + ("within budget" if passed else "OVER BUDGET"))
+
+
+if __name__ == "__main__":
+    main()
