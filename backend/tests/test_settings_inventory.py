@@ -57,11 +57,17 @@ SERVER_ENVIRONMENT = {
 }
 # Settings Compose fixes for the backend service: its jobs run in the `worker` service.
 BACKEND_FIXED = {"JOBS_WORKER_IN_PROCESS": "false"}
-# Names the docs may mention that are not ours: uvicorn's, Adminer's and Compose's.
+# Names the docs may mention that are not ours: uvicorn's, Adminer's, Compose's and
+# OpenTelemetry's (read by its SDK when tracing is on).
 OTHER_DOCUMENTED_NAMES = {
     "FORWARDED_ALLOW_IPS",
     "ADMINER_DEFAULT_SERVER",
     "COMPOSE_FILE",
+    "OTEL_SERVICE_NAME",
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
 }
 
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
