@@ -1,4 +1,9 @@
-"""Load benchmark for the API: `uv run --group bench python -m bench [--quick]`.
+"""Load benchmarks for the API, each with its own `--help`:
 
-See `python -m bench --help` and the README's "Performance" section.
+- `python -m bench [--quick]`: endpoints against a bare-FastAPI ceiling, growth with
+  table size, worker memory, a soak;
+- `python -m bench.scale_out`: one and two instances behind nginx;
+- `python -m bench.observability`: what metrics and tracing cost.
+
+See the README's "Performance benchmark" section.
 """

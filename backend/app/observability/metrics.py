@@ -15,7 +15,8 @@ Adding a metric elsewhere (the job queue's, say):
 
 made when the code that counts is set up (not at import), in every process that counts;
 a value read at scrape time (`jobs_queued` from a query) is a collector instead:
-`metrics.register_collector(collector)` (`app.observability.exporter`).
+`exporter.register_collector(collector)`. A process that serves no API (the job
+worker) serves its own port with `Exporter(server_folder(), METRICS_PORT).start()`.
 
 Labels stay few and bounded: a route template, never a path; a method from a fixed
 list; a status code; a rate-limit rule's name; a login failure's reason.
