@@ -11,14 +11,20 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logging import configure_logging
 from app.jobs.worker import run_worker
+from app.observability.exporter import Exporter, server_folder
 
 
 async def main(settings: Settings) -> None:
     db = Database(settings)
     await db.open()
+    # Its own metrics port, as the API's processes have (METRICS_PORT, 0: none).
+    exporter = Exporter(server_folder(), settings.METRICS_PORT)
+    if settings.METRICS_PORT:
+        exporter.start()
     try:
         await run_worker(settings, db)
     finally:
+        exporter.stop()
         await db.close()
 
 

@@ -256,3 +256,23 @@ def test_failed_logins_by_reason_refusals_by_rule_pool_and_process(
         ("1",),
         ("2",),
     }
+
+
+def test_a_jobs_worker_serves_its_process_on_its_own_metrics_port(
+    database_url: str, smtp: tuple[int, Mailbox], tmp_path: Path
+) -> None:
+    port = free_port()
+    settings = make_settings(database_url, smtp[0], METRICS_PORT=port)
+    with ExitStack() as stack:
+        command = [sys.executable, "-m", "app.worker"]
+        env = instance_environment(settings)
+        worker = start(stack, "worker", command, tmp_path / "worker.log", env)
+        pid = worker.process.pid
+        wait_for(lambda: pids(scrape(port)) == {pid}, "the worker's metrics")
+        samples = scrape(port)
+        elsewhere = httpx.get(f"http://127.0.0.1:{port}/api/v1/users/me", timeout=10)
+
+    memory = series(samples, "process_resident_memory_bytes", "pid")
+    assert list(memory) == [(str(pid),)] and memory[(str(pid),)] > 0
+    assert series(samples, "http_requests_total", "route") == {}
+    assert elsewhere.status_code == 404  # the port serves /metrics and nothing else

@@ -141,7 +141,8 @@ class _WorkerProcesses(Collector):
 
     def collect(self) -> Iterator[Metric]:
         families: dict[str, Metric] = {}
-        for pid in sorted(_pids(self.folder)):
+        # This process too, though it may count nothing (a jobs worker).
+        for pid in sorted(_pids(self.folder) | {os.getpid()}):
             if not _running(pid):
                 continue
             reader = ProcessCollector(pid=_constant(pid), registry=None)
@@ -221,7 +222,8 @@ class Exporter:
             server = self._server
         if server is not None:
             server.shutdown()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         with (self.folder / LOCK_FILE).open("ab") as lock_file:
