@@ -16,7 +16,10 @@ from typing import Any
 
 import yaml
 
-PRODUCTION_SERVICES = {"db", "redis", "prestart", "backend", "proxy"}
+PRODUCTION_SERVICES = {"db", "redis", "prestart", "backend", "worker", "proxy"}
+# What the backend's environment has that prestart's has not: uvicorn's own, and the
+# jobs that run in the `worker` service rather than in the backend's processes.
+BACKEND_ONLY = {"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "JOBS_WORKER_IN_PROCESS"}
 LOCAL_ONLY_SERVICES = {"adminer", "mailpit"}
 OBSERVABILITY_SERVICES = {"otel-collector", "prometheus", "grafana"}
 OBSERVABILITY_PROFILE = "observability"
@@ -108,14 +111,26 @@ def check_production(config: dict[str, Any]) -> None:
     )
     prestart_environment = prestart["environment"]
     check(
-        prestart_environment
-        == {
-            k: v
-            for k, v in environment.items()
-            if k not in {"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"}
-        },
+        {k: v for k, v in prestart_environment.items() if k not in BACKEND_ONLY}
+        == {k: v for k, v in environment.items() if k not in BACKEND_ONLY},
         "prestart and backend see the same settings",
     )
+    check(
+        environment.get("JOBS_WORKER_IN_PROCESS") == "false",
+        "the backend's processes leave the jobs to the worker service",
+    )
+    worker = services["worker"]
+    check(
+        worker["image"] == backend["image"]
+        and worker.get("command") == ["python", "-m", "app.worker"],
+        "worker runs python -m app.worker on the backend's image",
+    )
+    check(
+        worker.get("depends_on", {}).get("prestart", {}).get("condition")
+        == "service_completed_successfully",
+        "worker starts only after prestart succeeded",
+    )
+    check(worker["environment"] == prestart_environment, "worker sees prestart's settings")
     check(
         set(backend["networks"]) == {"default", "edge"},
         "backend is on default and edge",
