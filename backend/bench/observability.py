@@ -9,9 +9,13 @@ each), differing only in their settings:
 
 GET /users/me and GET /items/{id} are measured at c=32 on each, in rounds whose order
 rotates, so that drift from other load on the machine falls on every variant alike.
-A variant's figure is its median over the rounds, and its cost is the share of the
-baseline's req/s it loses. Metrics pass at a cost of 5% or less. At the end, the
-metrics port and the sink show that the variants did count and trace what was sent.
+Each measurement gives req/s and the CPU time the server's processes spent per
+request (their user and system time over the run, divided by the requests served).
+A variant's cost is what it adds to the baseline's CPU per request (median over the
+rounds): on a machine whose cores other work shares, req/s follows that other work,
+while CPU per request stays the app's own. Metrics pass at a cost of 5% or less; the
+share of req/s lost is shown beside it. At the end, the metrics port and the sink
+show that the variants did count and trace what was sent.
 """
 
 import argparse
@@ -35,7 +39,7 @@ from bench.cli import add_source_arguments, rate_limit_switch, server_env, wrk_v
 from bench.database import app_source, fresh_database, prestart
 from bench.load import LoadResult, ensure_wrk, run_wrk, slug, write_plan
 from bench.report import markdown_table
-from bench.scale_out import APP_FACTORY, MEASURED, machine_note, seed
+from bench.scale_out import APP_FACTORY, MEASURED, cpu_seconds, machine_note, seed
 from bench.servers import Server, free_port
 from bench.stages import CONNECTIONS
 
@@ -139,24 +143,38 @@ def requests_counted(port: int) -> float:
     )
 
 
-def measure(url: str, plan: Path, seconds: int) -> LoadResult:
+@dataclass(frozen=True)
+class Measurement:
+    load: LoadResult
+    cpu_ms_per_request: float  # the server's processes, user + system
+
+
+def measure(server: Server, plan: Path, seconds: int) -> Measurement:
+    url = server.base_url
     run_wrk(url, plan, connections=CONNECTIONS, duration_s=WARMUP_SECONDS, timeout_s=10)
-    return run_wrk(url, plan, connections=CONNECTIONS, duration_s=seconds, timeout_s=10)
+    assert server.process is not None
+    before = cpu_seconds([server.process.pid])
+    load = run_wrk(url, plan, connections=CONNECTIONS, duration_s=seconds, timeout_s=10)
+    used = cpu_seconds([server.process.pid]) - before
+    return Measurement(load, 1000 * used / max(load.requests, 1))
 
 
 def render(
     setup: dict[str, str],
-    results: dict[tuple[str, str], list[LoadResult]],
+    results: dict[tuple[str, str], list[Measurement]],
     names: list[str],
     checks: list[str],
 ) -> tuple[str, bool]:
     rows, passed = [], True
     for endpoint in MEASURED:
-        base = statistics.median(r.rps for r in results[(endpoint, names[0])])
+        base = results[(endpoint, names[0])]
+        base_cpu = statistics.median(m.cpu_ms_per_request for m in base)
+        base_rps = statistics.median(m.load.rps for m in base)
         for name in names:
             runs = results[(endpoint, name)]
-            rps = statistics.median(r.rps for r in runs)
-            cost = 1 - rps / base
+            cpu = statistics.median(m.cpu_ms_per_request for m in runs)
+            rps = statistics.median(m.load.rps for m in runs)
+            cost = cpu / base_cpu - 1
             verdict = "-"
             if name == names[1]:
                 verdict = "PASS" if cost <= METRICS_BUDGET else "FAIL"
@@ -165,32 +183,39 @@ def render(
                 [
                     endpoint,
                     name,
-                    f"{rps:,.0f}",
-                    ", ".join(f"{r.rps:,.0f}" for r in runs),
-                    f"{statistics.median(r.p50_ms for r in runs):.2f}",
-                    f"{statistics.median(r.p99_ms for r in runs):.2f}",
-                    str(sum(r.errors for r in runs)),
+                    f"{cpu:.3f}",
                     "-" if name == names[0] else f"{cost:+.1%}",
+                    f"{rps:,.0f}",
+                    "-" if name == names[0] else f"{1 - rps / base_rps:+.1%}",
+                    ", ".join(f"{m.load.rps:,.0f}" for m in runs),
+                    f"{statistics.median(m.load.p50_ms for m in runs):.2f}",
+                    f"{statistics.median(m.load.p99_ms for m in runs):.2f}",
+                    str(sum(m.load.errors for m in runs)),
                     verdict,
                 ]
             )
     header = [
         "endpoint",
         "variant",
-        "req/s (median)",
-        "each round",
+        "CPU ms per request",
+        "cost (CPU)",
+        "req/s",
+        "req/s lost",
+        "req/s each round",
         "p50 ms",
         "p99 ms",
         "errors",
-        "cost",
         f"metrics <= {METRICS_BUDGET:.0%}",
     ]
     text = "\n\n".join(
         [
             f"# Observability cost ({setup['date']})",
             "\n".join(f"- **{key}**: {value}" for key, value in setup.items()),
-            "Cost: the share of the baseline's (metrics off) median req/s a variant "
-            "loses; negative means it served more, within the run's noise.",
+            "Medians over the rounds. CPU per request: user and system time of the "
+            "server's processes (supervisor and workers) during a run, over the "
+            "requests it served. Cost: what a variant adds to the baseline's (metrics "
+            "off) CPU per request; req/s lost: the share of the baseline's req/s it "
+            "did not serve (negative: it served more, within the run's noise).",
             markdown_table(header, rows),
             "What the variants did meanwhile:\n\n"
             + "\n".join(f"- {check}" for check in checks),
@@ -218,7 +243,7 @@ def main() -> None:
         "variant, all running throughout",
         "rate limits": rate_note,
     }
-    results: dict[tuple[str, str], list[LoadResult]] = {}
+    results: dict[tuple[str, str], list[Measurement]] = {}
     with (
         app_source(args.app_ref) as (app_dir, code),
         fresh_database(args.database_url) as db,
@@ -258,15 +283,18 @@ def main() -> None:
             order = chosen[number % len(chosen) :] + chosen[: number % len(chosen)]
             for plan in plans:
                 for variant in order:
-                    result = measure(
-                        servers[variant.name].base_url, plan_files[plan.name], seconds
+                    measured = measure(
+                        servers[variant.name], plan_files[plan.name], seconds
                     )
-                    results.setdefault((plan.name, variant.name), []).append(result)
+                    results.setdefault((plan.name, variant.name), []).append(measured)
+                    result = measured.load
                     sent[variant.name] += result.requests
                     print(
                         f"round {number + 1}: {plan.name}: {variant.name}: "
-                        f"{result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                        f"p99 {result.p99_ms:.2f} ms, errors {result.errors}",
+                        f"{result.rps:,.0f} req/s, "
+                        f"{measured.cpu_ms_per_request:.3f} CPU ms per request, "
+                        f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+                        f"errors {result.errors}",
                         flush=True,
                     )
         checks = []

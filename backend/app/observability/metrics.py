@@ -6,17 +6,18 @@ and the exporter sums them across uvicorn's workers. So a metric must be made af
 that mode is on: through `counter`, `gauge` and `histogram` here, never by calling
 prometheus_client's classes at import time.
 
-Adding a metric elsewhere (the job queue's, say):
+Adding a metric elsewhere (the job queue's, say), made once per process on first use
+(two objects of one name in a process would overwrite each other's counts):
 
-    from app.observability import metrics
-    JOBS_FAILED = metrics.counter("jobs_failed_total", "Failed jobs", ["kind"])
+    @functools.cache
+    def jobs_failed() -> Counter:
+        return metrics.counter("jobs_failed_total", "Failed jobs", ["kind"])
     ...
-    JOBS_FAILED.labels(kind).inc()
+    jobs_failed().labels(kind).inc()
 
-made when the code that counts is set up (not at import), in every process that counts;
-a value read at scrape time (`jobs_queued` from a query) is a collector instead:
-`exporter.register_collector(collector)`. A process that serves no API (the job
-worker) serves its own port with `Exporter(server_folder(), METRICS_PORT).start()`.
+A value read at scrape time (`jobs_queued` from a query) is a collector instead:
+`exporter.register_collector(collector)`, in every process at startup. The jobs worker
+(`python -m app.worker`) already serves its own METRICS_PORT.
 
 Labels stay few and bounded: a route template, never a path; a method from a fixed
 list; a status code; a rate-limit rule's name; a login failure's reason.
