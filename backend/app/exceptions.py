@@ -7,6 +7,8 @@ DomainError
 │   ├── InactiveUserError, EmailNotVerifiedError
 │   └── IncorrectPasswordError    (the password that confirms an account change)
 ├── EmailAlreadyRegisteredError   -> 409
+├── ConflictError                 -> 409 (the change conflicts with what is stored)
+│   └── LastOwnerError, AlreadyMemberError
 ├── InvalidRequestError           -> 400
 └── UnauthorizedError             -> 401 (with `WWW-Authenticate: Bearer`)
     ├── InvalidCredentialsError
@@ -65,6 +67,18 @@ class EmailAlreadyRegisteredError(DomainError):
     message = "A user with this email already exists"
 
 
+class ConflictError(DomainError):
+    message = "The change conflicts with the current state"
+
+
+class LastOwnerError(ConflictError):
+    message = "A team must keep at least one owner"
+
+
+class AlreadyMemberError(ConflictError):
+    message = "This address belongs to a member of the team already"
+
+
 class InvalidRequestError(DomainError):
     """Well-formed, but not acceptable as it stands."""
 
@@ -93,6 +107,10 @@ def invalid_verification() -> InvalidLinkError:
     return InvalidLinkError("Invalid, expired or already used verification link")
 
 
+def invalid_invitation() -> InvalidLinkError:
+    return InvalidLinkError("Invalid, expired or already used invitation")
+
+
 def invalid_reset_token() -> InvalidLinkError:
     return InvalidLinkError("Invalid or expired reset token")
 
@@ -102,6 +120,7 @@ STATUS_CODES: dict[type[DomainError], int] = {
     NotFoundError: status.HTTP_404_NOT_FOUND,
     ForbiddenError: status.HTTP_403_FORBIDDEN,
     EmailAlreadyRegisteredError: status.HTTP_409_CONFLICT,
+    ConflictError: status.HTTP_409_CONFLICT,
     InvalidRequestError: status.HTTP_400_BAD_REQUEST,
     UnauthorizedError: status.HTTP_401_UNAUTHORIZED,
     DomainError: status.HTTP_400_BAD_REQUEST,

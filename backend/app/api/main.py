@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from app.api.routes import audit, items, login, private, users, utils
+from app.api.routes import audit, items, login, private, teams, users, utils
 from app.core.config import Settings
 
 
@@ -11,7 +11,15 @@ def api_routers(settings: Settings) -> list[APIRouter]:
     match its path again. The most requested first: a request is matched against
     the routers in this order.
     """
-    routers = [items.router, users.router, login.router, utils.router, audit.router]
+    routers = [
+        items.router,
+        teams.router,
+        teams.invitations_router,
+        users.router,
+        login.router,
+        utils.router,
+        audit.router,
+    ]
     if settings.ENVIRONMENT == "local":
         routers.append(private.router)
     return routers
@@ -29,7 +37,11 @@ OPENAPI_TAGS = [
     },
     {
         "name": "items",
-        "description": "Items: a user's own, and everyone's for a superuser.",
+        "description": "Items: a team's, for its members.",
+    },
+    {
+        "name": "teams",
+        "description": "Teams: shared workspaces, their members, roles and invitations.",
     },
     {"name": "audit", "description": "The security event log (superuser)."},
     {"name": "utils", "description": "Health, readiness and a test email."},

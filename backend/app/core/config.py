@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     # None: required everywhere but ENVIRONMENT=local.
     EMAIL_VERIFICATION_REQUIRED: bool | None = None
     EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
+    TEAM_INVITATION_EXPIRE_DAYS: int = Field(default=7, ge=1, le=365)
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
     SMTP_MAX_ATTEMPTS: int = Field(default=4, ge=1, le=10)
     SMTP_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, ge=0.0)

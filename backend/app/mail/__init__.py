@@ -151,6 +151,22 @@ class Mailer:
             email, reset_password_email(self.settings, user_id, email, hashed_password)
         )
 
+    def team_invitation(
+        self, *, email: str, token: str, team_name: str, inviter: str, role: str
+    ) -> None:
+        """An invitation to join a team: accepted after signing in with `email`."""
+        days = self.settings.TEAM_INVITATION_EXPIRE_DAYS
+        context = {
+            "email": email,
+            "team_name": team_name,
+            "inviter": inviter,
+            "role": role,
+            "valid_days": days,
+            "link": _link(self.settings, "accept-invitation", token),
+        }
+        subject = f"Join {team_name} on {self.settings.PROJECT_NAME}"
+        self.send(email, render("team_invitation", subject, self.settings, **context))
+
     def test(self, email: str) -> None:
         self.send(email, render("test_email", "Test email", self.settings, email=email))
 
