@@ -3,18 +3,20 @@ import { AppearanceSettings } from "@/components/settings/appearance"
 import { DeleteAccount } from "@/components/settings/delete-account"
 import { PasswordForm } from "@/components/settings/password-form"
 import { ProfileForm } from "@/components/settings/profile-form"
+import { CreateTeam } from "@/components/teams/create-team"
 import { PageHeader } from "@/components/ui/card"
 import { Tabs } from "@/components/ui/tabs"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { usePageTitle } from "@/hooks/use-page-title"
 
-const TABS = ["profile", "password", "appearance", "danger"] as const
+const TABS = ["profile", "password", "appearance", "teams", "danger"] as const
 type Tab = (typeof TABS)[number]
 
 const LABELS: Record<Tab, string> = {
   profile: "Profile",
   password: "Password",
   appearance: "Appearance",
+  teams: "Teams",
   danger: "Danger zone",
 }
 
@@ -48,6 +50,7 @@ function SettingsPage() {
         {tab === "profile" && <ProfileForm />}
         {tab === "password" && <PasswordForm />}
         {tab === "appearance" && <AppearanceSettings />}
+        {tab === "teams" && <CreateTeam />}
         {tab === "danger" && <DeleteAccount />}
       </Tabs>
     </div>
