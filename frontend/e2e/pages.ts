@@ -54,6 +54,25 @@ async function addItems(request: APIRequestContext, user: TestUser, count: numbe
   }
 }
 
+/** A shared team the user owns, with a second member and a pending invitation, chosen
+ * in the team switcher. */
+async function openSharedTeam(page: Page, request: APIRequestContext, user: TestUser) {
+  const headers = { Authorization: `Bearer ${await apiToken(request, user)}` }
+  const created = await request.post("/api/v1/teams/", { headers, data: { name: "Design crew" } })
+  expect(created.status()).toBe(201)
+  const teamId = ((await created.json()) as { id: string }).id
+  const invited = await request.post(`/api/v1/teams/${teamId}/invitations`, {
+    headers,
+    data: { email: `pending-${teamId.slice(0, 8)}@example.com`, role: "admin" },
+  })
+  expect(invited.status()).toBe(201)
+  await visit(page, "/items")
+  await page.getByLabel("Team", { exact: true }).selectOption({ label: "Design crew" })
+  await page.getByRole("link", { name: "Team", exact: true }).first().click()
+  await expect(page.getByRole("heading", { level: 1, name: "Design crew" })).toBeVisible()
+  await page.waitForLoadState("networkidle")
+}
+
 async function openRowMenu(page: Page) {
   await visit(page, "/items")
   await page.getByRole("button", { name: "Actions for Sample item 12" }).click()
@@ -162,7 +181,7 @@ const STATES: PageState[] = [
       await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
     },
   },
-  ...(["profile", "password", "appearance", "danger"] as const).map(
+  ...(["profile", "password", "appearance", "teams", "danger"] as const).map(
     (tab): PageState => ({
       route: "/settings",
       name: `settings, ${tab} tab`,
@@ -173,6 +192,31 @@ const STATES: PageState[] = [
       },
     }),
   ),
+  {
+    route: "/team",
+    name: "team, members and invitations",
+    viewer: "user",
+    open: async (page, { request, user }) => {
+      await openSharedTeam(page, request, user)
+      await expect(page.getByRole("list", { name: "Pending invitations" })).toBeVisible()
+    },
+  },
+  {
+    route: "/team",
+    name: "team, removing a member",
+    viewer: "user",
+    open: async (page, { request, user }) => {
+      await openSharedTeam(page, request, user)
+      await page.getByRole("button", { name: /^Leave/ }).click()
+      await expect(page.getByRole("dialog", { name: "Leave this team?" })).toBeVisible()
+    },
+  },
+  {
+    route: "/accept-invitation",
+    name: "accept invitation, from an emailed link",
+    viewer: "user",
+    open: (page) => visit(page, `/accept-invitation?token=${"a".repeat(43)}`),
+  },
   {
     route: "/settings",
     name: "settings, account menu open",
