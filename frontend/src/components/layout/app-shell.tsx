@@ -24,20 +24,20 @@ import { ShellContent } from "./page-main"
 import { UserAvatar } from "./user-avatar"
 
 const NAV = [
-  { to: "/", label: "Dashboard", icon: LayoutDashboard, superuserOnly: false, teams: false },
-  { to: "/items", label: "Items", icon: List, superuserOnly: false, teams: false },
-  { to: "/team", label: "Team", icon: UsersRound, superuserOnly: false, teams: true },
-  { to: "/admin", label: "Admin", icon: Users, superuserOnly: true, teams: false },
-  { to: "/activity", label: "Activity", icon: History, superuserOnly: true, teams: false },
-  { to: "/settings", label: "Settings", icon: Settings, superuserOnly: false, teams: false },
+  { to: "/", label: "Dashboard", icon: LayoutDashboard, superuserOnly: false },
+  { to: "/items", label: "Items", icon: List, superuserOnly: false },
+  // Shown once the user is in a team besides their personal one.
+  { to: "/team", label: "Team", icon: UsersRound, superuserOnly: false, teamsOnly: true },
+  { to: "/admin", label: "Admin", icon: Users, superuserOnly: true },
+  { to: "/activity", label: "Activity", icon: History, superuserOnly: true },
+  { to: "/settings", label: "Settings", icon: Settings, superuserOnly: false },
 ] as const
 
 function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
   const user = useCurrentUser()
-  // Team pages show once the user is in a team besides their personal one.
   const hasTeams = useHasTeams()
   const shown = NAV.filter(
-    (item) => (!item.superuserOnly || user.is_superuser) && (!item.teams || hasTeams),
+    (item) => (!item.superuserOnly || user.is_superuser) && (!("teamsOnly" in item) || hasTeams),
   )
   return (
     <ul className="space-y-1">
