@@ -11,17 +11,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import (
     Executable,
     Text,
+    Uuid,
     bindparam,
     delete,
     func,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -29,24 +31,28 @@ from sqlmodel import SQLModel, col
 
 from app import jobs
 from app.core import security, two_factor
-from app.core.db import Database, Statements, TableT, as_table
-from app.core.listing import PageRequest, PageRows, Scope, table_of
+from app.core.db import Database, Row, Statements, TableT, as_table
+from app.core.listing import PageRequest, PageRows, Scope, TeamRows, table_of
 from app.exceptions import (
+    AlreadyMemberError,
     ConflictError,
     EmailAlreadyRegisteredError,
     EmailNotVerifiedError,
+    ForbiddenError,
     IdentityInUseError,
     InactiveUserError,
     InvalidCredentialsError,
+    LastOwnerError,
     LastSignInMethodError,
     NotFoundError,
     RefreshTokenReuseError,
     SessionError,
     SignInRefusedError,
     TwoFactorAlreadyOnError,
+    invalid_invitation,
     invalid_verification,
 )
-from app.mail import EmailTemplate
+from app.mail import EmailTemplate, TeamInvitationLink
 from app.models import (
     AuditContext,
     AuditEvent,
@@ -56,9 +62,18 @@ from app.models import (
     ItemUpdate,
     Job,
     JobState,
+    Membership,
     RecoveryCode,
     RefreshToken,
     SentEmail,
+    Team,
+    TeamCreate,
+    TeamInvitation,
+    TeamInvitationCreate,
+    TeamInvitationPublic,
+    TeamMember,
+    TeamRole,
+    TeamUpdate,
     User,
     UserCreate,
     UserIdentity,
@@ -136,6 +151,7 @@ async def create_user(
             await record(
                 tx, audit, Event.USER_CREATED, user.id, email=user.email, **flags
             )
+            await _create_personal_team(tx, user_id=user.id)
             for template in emails:
                 await queue_email(tx, template, to=user.email, user_id=user.id)
     return user
@@ -186,9 +202,12 @@ async def set_password(
 async def delete_user(
     *, db: Database, db_user: User, audit: AuditContext | None = None
 ) -> None:
-    """Delete the user; its items and sessions go with it."""
+    """Delete the user; their sessions and personal team go with them. A shared
+    team they alone own passes to its longest-standing admin (else member), or goes
+    when it has no one else."""
     async with db.transaction() as tx:
         await record(tx, audit, Event.USER_DELETED, db_user.id, email=db_user.email)
+        await _hand_over_sole_owned_teams(tx, user_id=db_user.id, audit=audit)
         await tx.delete(User, db_user.id)
 
 
@@ -279,12 +298,23 @@ async def get_session_user(
     return as_table(User, row) if row else None
 
 
+_teams, _members = table_of(Team), table_of(TeamMember)
+_ROLE = _members.c.role.label("member.role")
+
+
+def _caller_in(team_id: Any) -> Any:
+    """The caller's membership row in the team `team_id` names."""
+    return (_members.c.team_id == team_id) & (_members.c.user_id == _users.c.id)
+
+
 @functools.cache
 def _session_user_and_row(table: type[SQLModel]) -> Executable:
     rows = table_of(table)
     shown = (column.label(f"row.{column.name}") for column in rows.c)
-    joined = _USER_WITH_SESSION.outerjoin(rows, rows.c.id == bindparam("row_id"))
-    return select(_users, *shown).select_from(joined).where(*_SESSION_IS_LIVE)
+    joined = _USER_WITH_SESSION.outerjoin(
+        rows, rows.c.id == bindparam("row_id")
+    ).outerjoin(_members, _caller_in(rows.c.team_id))
+    return select(_users, _ROLE, *shown).select_from(joined).where(*_SESSION_IS_LIVE)
 
 
 async def get_session_user_and_row(
@@ -294,10 +324,11 @@ async def get_session_user_and_row(
     session_id: uuid.UUID,
     table: type[TableT],
     row_id: uuid.UUID,
-) -> tuple[User | None, TableT | None]:
-    """`get_session_user`, and the row of `table` with this id (None if there is
-    none), in one round trip: reading one row is the most frequent request after
-    `/users/me`. Whether the caller may see the row is the caller's to decide."""
+) -> tuple[User | None, TableT | None, TeamRole | None]:
+    """`get_session_user`, the row of `table` with this id (None if there is
+    none), and the caller's role in the row's team (None if not a member), in one
+    round trip: reading one row is the most frequent request after `/users/me`.
+    Whether the caller may see the row is the caller's to decide."""
     found = await db.one(
         _session_user_and_row(table),
         user_id=user_id,
@@ -305,14 +336,71 @@ async def get_session_user_and_row(
         row_id=row_id,
     )
     if found is None:
-        return None, None
+        return None, None, None
+    role = found.pop("member.role")
     user, row = {}, {}
     for name, value in found.items():
         if name.startswith("row."):
             row[name[4:]] = value
         else:
             user[name] = value
-    return as_table(User, user), as_table(table, row) if row["id"] is not None else None
+    return (
+        as_table(User, user),
+        as_table(table, row) if row["id"] is not None else None,
+        TeamRole(role) if role is not None else None,
+    )
+
+
+# The team a list or a new row is for: the one named, else the caller's own.
+_PERSONAL_TEAM = (
+    select(_teams.c.id)
+    .where(_teams.c.personal_for_id == _users.c.id)
+    .correlate(_users)
+    .scalar_subquery()
+)
+_WANTED_TEAM = func.coalesce(bindparam("team_id", type_=Uuid), _PERSONAL_TEAM)
+_SESSION_USER_AND_TEAM = (
+    select(
+        _users,
+        _ROLE,
+        _teams.c.id.label("team.id"),
+        _teams.c.personal_for_id.label("team.personal_for_id"),
+    )
+    .select_from(
+        _USER_WITH_SESSION.outerjoin(_teams, _teams.c.id == _WANTED_TEAM).outerjoin(
+            _members, _caller_in(_teams.c.id)
+        )
+    )
+    .where(*_SESSION_IS_LIVE)
+)
+
+
+async def get_session_membership(
+    *,
+    db: Database,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    team_id: uuid.UUID | None,
+) -> tuple[User | None, Membership | None]:
+    """`get_session_user`, and their standing in the team `team_id` names (their
+    personal team when None), in one round trip. The membership is None when there
+    is no such team; its role is None when the caller is not a member."""
+    found = await db.one(
+        _SESSION_USER_AND_TEAM, user_id=user_id, session_id=session_id, team_id=team_id
+    )
+    if found is None:
+        return None, None
+    role, found_team = found.pop("member.role"), found.pop("team.id")
+    personal_for = found.pop("team.personal_for_id")
+    user = as_table(User, found)
+    if found_team is None:
+        return user, None
+    return user, Membership(
+        user=user,
+        team_id=found_team,
+        is_personal=personal_for is not None,
+        role=TeamRole(role) if role is not None else None,
+    )
 
 
 async def create_session(
@@ -444,26 +532,24 @@ _REVOKE_USER_SESSIONS = _REVOKE.where(col(UserSession.user_id) == bindparam("use
 
 
 async def list_items(*, db: Database, scope: Scope, page: PageRequest) -> PageRows:
-    """Items newest first: one owner's, or everyone's for a superuser."""
+    """A team's items, newest first."""
     return await db.page(Item, page, scope=scope)
 
 
 async def create_item(
-    *, db: Database, item_in: ItemCreate, owner_id: uuid.UUID
+    *, db: Database, item_in: ItemCreate, team_id: uuid.UUID, owner_id: uuid.UUID
 ) -> Item:
-    return await db.insert(Item, item_in, owner_id=owner_id)
+    return await db.insert(Item, item_in, team_id=team_id, owner_id=owner_id)
 
 
-async def update_item(
-    *, db: Database, item_id: uuid.UUID, scope: Scope, item_in: ItemUpdate
-) -> Item | None:
-    """Change the fields that were sent, if the item is within `scope`."""
+async def update_item(*, db: Database, item: Item, item_in: ItemUpdate) -> Item | None:
+    """Change the fields that were sent; None if the item went meanwhile."""
     changes = item_in.model_dump(exclude_unset=True)
-    return await db.update(Item, item_id, changes, scope=scope)
+    return await db.update(Item, item.id, changes, scope=TeamRows(item.team_id))
 
 
-async def delete_item(*, db: Database, item_id: uuid.UUID, scope: Scope) -> bool:
-    return await db.delete(Item, item_id, scope=scope)
+async def delete_item(*, db: Database, item: Item) -> bool:
+    return await db.delete(Item, item.id, scope=TeamRows(item.team_id))
 
 
 # Audit log -----------------------------------------------------------------------
@@ -548,13 +634,16 @@ async def queue_email(
     *,
     to: str,
     user_id: uuid.UUID | None = None,
+    invitation_id: uuid.UUID | None = None,
 ) -> int:
     """Queue an email (a job); inside a transaction, it is sent only if the change is
-    kept. The job holds the address and the user's id: links are made when it runs."""
+    kept. The job holds the address and the user's (or the invitation's) id: links
+    are made when it runs."""
     user = str(user_id) if user_id else None
-    return await jobs.defer(
-        db, jobs.SEND_EMAIL, queue="email", template=template, to=to, user_id=user
-    )
+    arguments = {"template": template, "to": to, "user_id": user}
+    if invitation_id is not None:
+        arguments["invitation_id"] = str(invitation_id)
+    return await jobs.defer(db, jobs.SEND_EMAIL, queue="email", **arguments)
 
 
 _CLAIM_EMAIL = (
@@ -838,6 +927,7 @@ async def _create_user_from_identity(
             )
             created = {"email": email, "provider": identity.provider}
             await record(tx, audit, Event.USER_CREATED, user.id, **created)
+            await _create_personal_team(tx, user_id=user.id)
             await tx.insert(UserIdentity, **_identity_row(user.id, identity))
             await record(tx, audit, Event.IDENTITY_LINKED, user.id, **created)
     return user
@@ -978,3 +1068,442 @@ async def check_second_factor(
     if step is None or await db.scalar(_CLAIM_STEP, id=totp.id, step=step) is None:
         return None
     return "totp"
+
+
+# Teams ---------------------------------------------------------------------------
+
+PERSONAL_TEAM_NAME = "Personal"
+_OWNER = TeamRole.OWNER
+
+# A user's teams with their role in each, and a team's members with their account
+# details: lists the list kit pages like any table.
+_USER_TEAMS = (
+    select(
+        _teams.c.id,
+        _teams.c.name,
+        _teams.c.created_at,
+        _teams.c.personal_for_id.is_not(None).label("is_personal"),
+        _members.c.role,
+        _members.c.user_id,
+    )
+    .join(_members, _members.c.team_id == _teams.c.id)
+    .subquery("user_team")
+)
+_TEAM_MEMBERS = (
+    select(
+        _members.c.user_id.label("id"),
+        _members.c.user_id,
+        _members.c.team_id,
+        _members.c.role,
+        _members.c.created_at,
+        _users.c.email,
+        _users.c.full_name,
+    )
+    .join(_users, _users.c.id == _members.c.user_id)
+    .subquery("team_members")
+)
+_THE_MEMBER = (
+    _members.c.team_id == bindparam("team_id"),
+    _members.c.user_id == bindparam("user_id"),
+)
+_SET_ROLE = (
+    update(_members)
+    .where(*_THE_MEMBER)
+    .values(role=bindparam("new_role"))
+    .returning(*_members.c)
+)
+_REMOVE_MEMBER = delete(_members).where(*_THE_MEMBER).returning(*_members.c)
+# Membership changes of one team queue behind each other, so two owners demoting
+# each other at once cannot leave the team without one.
+_LOCK_TEAM = (
+    select(_teams.c.id).where(_teams.c.id == bindparam("team_id")).with_for_update()
+)
+_OWNER_COUNT = (
+    select(func.count())
+    .select_from(_members)
+    .where(_members.c.team_id == bindparam("team_id"), _members.c.role == _OWNER)
+)
+
+
+async def _create_personal_team(db: Statements, *, user_id: uuid.UUID) -> Team:
+    team = await db.insert(Team, name=PERSONAL_TEAM_NAME, personal_for_id=user_id)
+    await db.insert(TeamMember, team_id=team.id, user_id=user_id, role=_OWNER)
+    return team
+
+
+async def list_teams(
+    *, db: Database, user_id: uuid.UUID, page: PageRequest
+) -> PageRows:
+    """The teams a user belongs to, with their role in each; oldest first, so the
+    personal team leads."""
+    return await db.page(
+        _USER_TEAMS, page, filters=[("user_id", "=", user_id)], oldest_first=True
+    )
+
+
+def team_public(team: Team, role: TeamRole | None) -> dict[str, Any]:
+    """A team as `TeamPublic` shows it to a caller with this role."""
+    shown = {"is_personal": team.personal_for_id is not None, "role": role}
+    return {**team.model_dump(), **shown}
+
+
+async def get_team(*, db: Statements, team_id: uuid.UUID) -> Team | None:
+    return await db.get(Team, team_id)
+
+
+async def create_team(
+    *, db: Database, team_in: TeamCreate, user_id: uuid.UUID, audit: AuditContext
+) -> Team:
+    """A new team, with its creator as owner."""
+    async with db.transaction() as tx:
+        team = await tx.insert(Team, team_in)
+        await tx.insert(TeamMember, team_id=team.id, user_id=user_id, role=_OWNER)
+        await record(tx, audit, Event.TEAM_CREATED, team.id, name=team.name)
+        await _record_member(
+            tx, audit, Event.TEAM_MEMBER_ADDED, team.id, user_id, role=_OWNER
+        )
+    return team
+
+
+async def rename_team(
+    *, db: Database, team_id: uuid.UUID, team_in: TeamUpdate, audit: AuditContext
+) -> Team | None:
+    changes = team_in.model_dump(exclude_unset=True)
+    async with db.transaction() as tx:
+        before = await tx.get(Team, team_id)
+        team = await tx.update(Team, team_id, changes)
+        if before is not None and team is not None and before.name != team.name:
+            names = {"old_name": before.name, "new_name": team.name}
+            await record(tx, audit, Event.TEAM_RENAMED, team_id, **names)
+    return team
+
+
+async def delete_team(
+    *, db: Database, membership: Membership, audit: AuditContext
+) -> None:
+    """Delete a shared team and everything in it; a personal team stays."""
+    if membership.is_personal:
+        raise ForbiddenError("A personal team cannot be deleted")
+    async with db.transaction() as tx:
+        team = await tx.get(Team, membership.team_id)
+        if team is None or not await tx.delete(Team, team.id):
+            raise NotFoundError("Team")
+        await record(tx, audit, Event.TEAM_DELETED, team.id, name=team.name)
+
+
+async def list_members(*, db: Database, scope: TeamRows, page: PageRequest) -> PageRows:
+    """A team's members, longest-standing first."""
+    return await db.page(_TEAM_MEMBERS, page, scope=scope, oldest_first=True)
+
+
+async def get_member(
+    *, db: Statements, team_id: uuid.UUID, user_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """A member as `TeamMemberPublic` shows them."""
+    found = select(_TEAM_MEMBERS).where(
+        _TEAM_MEMBERS.c.team_id == team_id, _TEAM_MEMBERS.c.id == user_id
+    )
+    return await db.one(found)
+
+
+async def change_member_role(
+    *,
+    db: Database,
+    membership: Membership,
+    user_id: uuid.UUID,
+    role: TeamRole,
+    audit: AuditContext,
+) -> None:
+    """Give a member another role. Admins move members and admins between those two
+    roles; making or unmaking an owner takes an owner; the last owner stays one."""
+    team_id = membership.team_id
+    async with db.transaction() as tx:
+        await tx.execute(_LOCK_TEAM, team_id=team_id)
+        member = await tx.find(TeamMember, team_id=team_id, user_id=user_id)
+        if member is None:
+            raise NotFoundError("Member")
+        if member.role == role:
+            return
+        if _OWNER in (member.role, role) and not membership.at_least(_OWNER):
+            raise ForbiddenError("Only an owner can give or take ownership")
+        await tx.one(_SET_ROLE, team_id=team_id, user_id=user_id, new_role=role)
+        if (
+            member.role == _OWNER
+            and await tx.scalar(_OWNER_COUNT, team_id=team_id) == 0
+        ):
+            raise LastOwnerError()  # rolls the change back
+        roles = {"old_role": member.role, "new_role": role}
+        await _record_member(
+            tx, audit, Event.TEAM_ROLE_CHANGED, team_id, user_id, **roles
+        )
+        if _OWNER in (member.role, role):
+            event = Event.TEAM_OWNERSHIP_CHANGED
+            await _record_member(
+                tx, audit, event, team_id, user_id, is_owner=role == _OWNER
+            )
+
+
+async def remove_member(
+    *, db: Database, membership: Membership, user_id: uuid.UUID, audit: AuditContext
+) -> None:
+    """Remove a member: anyone may leave; an admin removes members and admins, an
+    owner anyone; the last owner stays. Their rows stay with the team."""
+    team_id, leaving = membership.team_id, user_id == membership.user.id
+    async with db.transaction() as tx:
+        await tx.execute(_LOCK_TEAM, team_id=team_id)
+        member = await tx.find(TeamMember, team_id=team_id, user_id=user_id)
+        if member is None:
+            raise NotFoundError("Member")
+        if not leaving and not membership.at_least(TeamRole.ADMIN):
+            raise ForbiddenError()
+        if member.role == _OWNER and not (leaving or membership.at_least(_OWNER)):
+            raise ForbiddenError("Only an owner can remove an owner")
+        await tx.one(_REMOVE_MEMBER, team_id=team_id, user_id=user_id)
+        if (
+            member.role == _OWNER
+            and await tx.scalar(_OWNER_COUNT, team_id=team_id) == 0
+        ):
+            raise LastOwnerError()
+        await _record_member(
+            tx, audit, Event.TEAM_MEMBER_REMOVED, team_id, user_id, role=member.role
+        )
+
+
+async def _record_member(
+    db: Statements,
+    audit: AuditContext | None,
+    event: AuditEventType,
+    team_id: uuid.UUID,
+    user_id: uuid.UUID,
+    **details: Any,
+) -> None:
+    """A membership event: its target is the member, its details name the team."""
+    await record(db, audit, event, user_id, team_id=str(team_id), **details)
+
+
+_SOLE_OWNED_TEAMS = text(
+    """
+    SELECT m.team_id FROM team_member m JOIN team t ON t.id = m.team_id
+    WHERE m.user_id = :user_id AND m.role = 'owner' AND t.personal_for_id IS NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM team_member o
+        WHERE o.team_id = m.team_id AND o.role = 'owner' AND o.user_id <> :user_id
+      )
+    """
+)
+_SUCCESSOR = text(
+    """
+    SELECT user_id FROM team_member
+    WHERE team_id = :team_id AND user_id <> :user_id
+    ORDER BY role = 'admin' DESC, created_at, user_id LIMIT 1
+    """
+)
+
+
+async def _hand_over_sole_owned_teams(
+    db: Statements, *, user_id: uuid.UUID, audit: AuditContext | None
+) -> None:
+    """Before a user goes: every shared team they alone own gets a new owner, or
+    goes too when no one else is in it."""
+    for row in await db.all(_SOLE_OWNED_TEAMS, user_id=user_id):
+        team_id = row["team_id"]
+        successor = await db.scalar(_SUCCESSOR, team_id=team_id, user_id=user_id)
+        if successor is None:
+            await db.delete(Team, team_id)
+            await record(db, audit, Event.TEAM_DELETED, team_id, owner_deleted=True)
+            continue
+        await db.one(_SET_ROLE, team_id=team_id, user_id=successor, new_role=_OWNER)
+        await _record_member(
+            db, audit, Event.TEAM_OWNERSHIP_CHANGED, team_id, successor, is_owner=True
+        )
+
+
+# Invitations ---------------------------------------------------------------------
+
+_invitations = table_of(TeamInvitation)
+# Inviting an address again replaces its pending invitation: a new token and term.
+_INVITE = (
+    insert(_invitations)
+    .values({name: bindparam(name) for name in _invitations.c.keys()})
+    .on_conflict_do_update(
+        index_elements=[_invitations.c.team_id, _invitations.c.email],
+        set_={
+            name: getattr(insert(_invitations).excluded, name)
+            for name in (
+                "id",
+                "role",
+                "token_hash",
+                "invited_by_id",
+                "created_at",
+                "expires_at",
+            )
+        },
+    )
+    .returning(*_invitations.c)
+)
+# Taking an invitation uses it up, in the same statement: it works once.
+_TAKE_INVITATION = (
+    delete(_invitations)
+    .where(
+        _invitations.c.token_hash == bindparam("token_hash"),
+        _invitations.c.expires_at > func.now(),
+    )
+    .returning(*_invitations.c)
+)
+_JOIN_TEAM = (
+    insert(_members)
+    .values({name: bindparam(name) for name in _members.c.keys()})
+    .on_conflict_do_nothing()
+    .returning(_members.c.role)
+)
+_MEMBER_WITH_EMAIL = (
+    select(_members.c.user_id)
+    .join(_users, _users.c.id == _members.c.user_id)
+    .where(
+        _members.c.team_id == bindparam("team_id"), _users.c.email == bindparam("email")
+    )
+)
+
+
+async def list_invitations(
+    *, db: Database, scope: TeamRows, page: PageRequest
+) -> PageRows:
+    """A team's pending invitations (expired ones are left out), newest first."""
+    now = datetime.now(UTC)
+    return await db.page(
+        TeamInvitation,
+        page,
+        scope=scope,
+        filters=[("expires_at", ">=", now)],
+        shown=TeamInvitationPublic,
+    )
+
+
+async def create_invitation(
+    *,
+    db: Database,
+    membership: Membership,
+    invitation_in: TeamInvitationCreate,
+    lifetime: timedelta,
+    audit: AuditContext,
+) -> TeamInvitation:
+    """Invite an address to a shared team, and queue its email in the same
+    transaction. The job names the invitation, not a token: the link's token is
+    made when the email is sent (`issue_invitation_token`)."""
+    if membership.is_personal:
+        raise ForbiddenError("A personal team has no other members")
+    now = datetime.now(UTC)
+    row = {
+        "id": uuid.uuid4(),
+        "team_id": membership.team_id,
+        "email": invitation_in.email,
+        "role": invitation_in.role,
+        "token_hash": None,
+        "invited_by_id": membership.user.id,
+        "created_at": now,
+        "expires_at": now + lifetime,
+    }
+    async with db.transaction() as tx:
+        email = invitation_in.email
+        if await tx.one(_MEMBER_WITH_EMAIL, team_id=membership.team_id, email=email):
+            raise AlreadyMemberError()
+        invitation = as_table(TeamInvitation, cast(Row, await tx.one(_INVITE, **row)))
+        await record(
+            tx,
+            audit,
+            Event.TEAM_INVITATION_CREATED,
+            invitation.id,
+            team_id=str(membership.team_id),
+            email=email,
+            role=invitation.role,
+        )
+        await queue_email(
+            tx,
+            EmailTemplate.TEAM_INVITATION,
+            to=invitation.email,
+            invitation_id=invitation.id,
+        )
+    return invitation
+
+
+# Giving a pending invitation the token its email carries (a new one each time).
+_ISSUE_INVITATION_TOKEN = (
+    update(_invitations)
+    .where(
+        _invitations.c.id == bindparam("invitation_id"),
+        _invitations.c.expires_at > func.now(),
+    )
+    .values(token_hash=bindparam("new_hash"))
+    .returning(*_invitations.c)
+)
+
+
+async def issue_invitation_token(
+    db: Statements, *, invitation_id: uuid.UUID
+) -> TeamInvitationLink | None:
+    """Make a pending invitation's token, keep its digest (any earlier link stops
+    working), and return what its email says; None when the invitation is gone
+    (revoked, accepted, replaced or expired). Run it in the transaction that sends
+    the email, so that a failed send keeps no token."""
+    token = security.generate_refresh_token()
+    found = await db.one(
+        _ISSUE_INVITATION_TOKEN,
+        invitation_id=invitation_id,
+        new_hash=security.hash_refresh_token(token),
+    )
+    if found is None:
+        return None
+    invitation = as_table(TeamInvitation, found)
+    team = await db.get(Team, invitation.team_id)
+    assert team is not None  # the invitation goes with its team
+    inviter = None
+    if invitation.invited_by_id is not None:
+        inviter = await db.get(User, invitation.invited_by_id)
+    return TeamInvitationLink(
+        token=token,
+        team_name=team.name,
+        inviter=(inviter.full_name or inviter.email) if inviter else team.name,
+        role=invitation.role,
+    )
+
+
+async def revoke_invitation(
+    *, db: Database, scope: TeamRows, invitation_id: uuid.UUID, audit: AuditContext
+) -> None:
+    async with db.transaction() as tx:
+        if not await tx.delete(TeamInvitation, invitation_id, scope=scope):
+            raise NotFoundError("Invitation")
+        event = Event.TEAM_INVITATION_REVOKED
+        await record(tx, audit, event, invitation_id, team_id=str(scope.team_id))
+
+
+async def accept_invitation(
+    *, db: Database, token: str, user: User, audit: AuditContext
+) -> tuple[Team, TeamRole]:
+    """Join the team an invitation is for, with the role it offers (a member
+    already keeps their role). Only the invited address may: for anyone else the
+    invitation stays as it was."""
+    async with db.transaction() as tx:
+        taken = await tx.one(
+            _TAKE_INVITATION, token_hash=security.hash_refresh_token(token)
+        )
+        if taken is None:
+            raise invalid_invitation()
+        invitation = as_table(TeamInvitation, taken)
+        if invitation.email != user.email:
+            raise ForbiddenError("This invitation is for another email address")
+        team = await tx.get(Team, invitation.team_id)
+        assert team is not None  # the invitation goes with its team
+        joined = {"team_id": team.id, "user_id": user.id, "role": invitation.role}
+        added = await tx.scalar(_JOIN_TEAM, **joined, created_at=datetime.now(UTC))
+        event = Event.TEAM_INVITATION_ACCEPTED
+        await record(tx, audit, event, invitation.id, team_id=str(team.id))
+        if added is not None:
+            role = TeamRole(invitation.role)
+            await _record_member(
+                tx, audit, Event.TEAM_MEMBER_ADDED, team.id, user.id, role=role
+            )
+            return team, role
+        current = await tx.find(TeamMember, team_id=team.id, user_id=user.id)
+        assert current is not None
+        return team, TeamRole(current.role)

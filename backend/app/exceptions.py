@@ -12,7 +12,8 @@ DomainError
 ├── ConflictError                 -> 409 (the state of a thing forbids the change)
 │   ├── EmailAlreadyRegisteredError
 │   ├── IdentityInUseError        (a provider account linked to another user)
-│   └── TwoFactorAlreadyOnError   (one authenticator per user)
+│   ├── TwoFactorAlreadyOnError   (one authenticator per user)
+│   └── LastOwnerError, AlreadyMemberError
 ├── InvalidRequestError           -> 400
 └── UnauthorizedError             -> 401 (with `WWW-Authenticate: Bearer`)
     ├── InvalidCredentialsError
@@ -109,6 +110,14 @@ class TwoFactorAlreadyOnError(ConflictError):
     message = "Two-factor authentication is already on: turn it off first"
 
 
+class LastOwnerError(ConflictError):
+    message = "A team must keep at least one owner"
+
+
+class AlreadyMemberError(ConflictError):
+    message = "This address belongs to a member of the team already"
+
+
 class InvalidRequestError(DomainError):
     """Well-formed, but not acceptable as it stands."""
 
@@ -147,6 +156,10 @@ class RefreshTokenReuseError(SessionError):
 
 def invalid_verification() -> InvalidLinkError:
     return InvalidLinkError("Invalid, expired or already used verification link")
+
+
+def invalid_invitation() -> InvalidLinkError:
+    return InvalidLinkError("Invalid, expired or already used invitation")
 
 
 def invalid_reset_token() -> InvalidLinkError:

@@ -33,7 +33,7 @@ from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.core.listing import COUNTED, Page, Public
+from app.core.listing import COUNTED, Page, Public, TeamRows
 
 
 def utc_now() -> datetime:
@@ -88,6 +88,8 @@ SignedToken = Annotated[
 ]
 # A refresh token as `app.core.security.generate_refresh_token` makes them.
 RefreshTokenText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+# An invitation's token, made the same way.
+InvitationTokenText = RefreshTokenText
 
 
 def _not_null_in_schema(schema: dict[str, Any], model: type[Any]) -> None:
@@ -132,21 +134,29 @@ def timestamp_field() -> Any:
     )
 
 
+def team_field() -> Any:
+    """The team a row belongs to; its rows go when it does."""
+    return Field(foreign_key="team.id", ondelete="CASCADE", nullable=False)
+
+
 def owner_field() -> Any:
-    """The owning user; their rows go when they do."""
-    return Field(foreign_key="user.id", ondelete="CASCADE", nullable=False)
+    """The user who created the row. It stays with the team when they leave it or
+    delete their account (then it is null)."""
+    return Field(default=None, foreign_key="user.id", ondelete="SET NULL")
 
 
 def owned_table_args(name: str, *, counted: bool = True) -> tuple[Any, ...]:
-    """Indexes every user-owned table needs: an owner's rows newest first, and
-    everyone's for a superuser, read straight off an index (scanned backwards for
-    DESC). `counted`: its list counts come from counters the migration keeps
-    (`app/alembic/row_counts.py`), for tables that grow past a few thousand rows."""
+    """Indexes every team-owned table needs: a team's rows newest first, and
+    everyone's, read straight off an index (scanned backwards for DESC), and the
+    creator's rows (for the foreign key). `counted`: its list counts come from
+    counters the migration keeps (`app/alembic/row_counts.py`), for tables that grow
+    past a few thousand rows."""
     indexes = (
-        Index(f"ix_{name}_owner_id_created_at_id", "owner_id", "created_at", "id"),
+        Index(f"ix_{name}_team_id_created_at_id", "team_id", "created_at", "id"),
         Index(f"ix_{name}_created_at_id", "created_at", "id"),
+        Index(f"ix_{name}_owner_id", "owner_id"),
     )
-    return (*indexes, {"info": {COUNTED: "owner_id"}}) if counted else indexes
+    return (*indexes, {"info": {COUNTED: "team_id"}}) if counted else indexes
 
 
 # Users ---------------------------------------------------------------------------
@@ -267,13 +277,15 @@ class Item(ItemBase, table=True):
     __table_args__ = owned_table_args("item")
 
     id: uuid.UUID = id_field()
-    owner_id: uuid.UUID = owner_field()
+    team_id: uuid.UUID = team_field()
+    owner_id: uuid.UUID | None = owner_field()
     created_at: datetime = timestamp_field()
 
 
 class ItemPublic(ItemBase, Public):
     id: uuid.UUID
-    owner_id: uuid.UUID
+    team_id: uuid.UUID
+    owner_id: uuid.UUID | None
     created_at: datetime
 
 
@@ -394,6 +406,17 @@ class AuditEventType(StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     TWO_FACTOR_FAILED = "two_factor_failed"
     RECOVERY_CODE_USED = "recovery_code_used"
+    TEAM_CREATED = "team_created"
+    TEAM_RENAMED = "team_renamed"
+    TEAM_DELETED = "team_deleted"
+    TEAM_MEMBER_ADDED = "team_member_added"
+    TEAM_MEMBER_REMOVED = "team_member_removed"
+    TEAM_ROLE_CHANGED = "team_role_changed"
+    TEAM_OWNERSHIP_CHANGED = "team_ownership_changed"
+    TEAM_INVITATION_CREATED = "team_invitation_created"
+    TEAM_INVITATION_REVOKED = "team_invitation_revoked"
+    TEAM_INVITATION_ACCEPTED = "team_invitation_accepted"
+    SUPERUSER_TEAM_ACCESS = "superuser_team_access"
 
 
 @dataclass(frozen=True, slots=True)
@@ -653,3 +676,181 @@ class TwoFactorLogin(SQLModel):
 
     code: TwoFactorCode
     two_factor_token: SignedToken | None = None
+
+
+# Teams -----------------------------------------------------------------------------
+
+
+class TeamRole(StrEnum):
+    """What a member may do in a team: a member creates rows and changes their own;
+    an admin also manages members, invitations and every row; an owner also renames
+    and deletes the team and makes other owners."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANKS[self]
+
+
+_ROLE_RANKS = {TeamRole.MEMBER: 0, TeamRole.ADMIN: 1, TeamRole.OWNER: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """The caller's standing in one team, resolved once per request (`app.api.deps`)."""
+
+    user: User
+    team_id: uuid.UUID
+    is_personal: bool
+    role: TeamRole | None  # None: a superuser who is not a member
+    # The caller's superuser rights are in force (`app.api.deps.acts_as_superuser`:
+    # where a second factor is required, only once they have one).
+    superuser: bool = False
+
+    @property
+    def scope(self) -> TeamRows:
+        return TeamRows(self.team_id)
+
+    def at_least(self, role: TeamRole) -> bool:
+        """Whether the caller has this role or a higher one (a superuser has all)."""
+        if self.superuser:
+            return True
+        return self.role is not None and self.role.rank >= role.rank
+
+    def may_change(self, row: Any) -> bool:
+        """A member changes the rows they created; an admin or owner, all of them."""
+        return self.at_least(TeamRole.ADMIN) or row.owner_id == self.user.id
+
+
+class InvitedRole(StrEnum):
+    """The roles an invitation may offer; ownership is given by an owner, later."""
+
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+# A team's name goes into email subjects: one line, no control characters.
+OneLine = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class TeamBase(SQLModel):
+    name: OneLine = Field(min_length=1, max_length=255)
+
+
+class TeamCreate(TeamBase):
+    pass
+
+
+class TeamUpdate(PartialUpdate):
+    not_nullable = ("name",)
+
+    name: OneLine | None = Field(default=None, min_length=1, max_length=255)
+
+
+class Team(TeamBase, table=True):
+    """A shared workspace. Every user has one of their own (`personal_for_id`), made
+    with their account and gone with it, which no one else joins."""
+
+    __table_args__ = (Index("ix_team_created_at_id", "created_at", "id"),)
+
+    id: uuid.UUID = id_field()
+    personal_for_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="CASCADE", unique=True
+    )
+    created_at: datetime = timestamp_field()
+
+
+class TeamPublic(TeamBase, Public):
+    id: uuid.UUID
+    is_personal: bool
+    created_at: datetime
+    # The caller's role; null for a superuser who is not a member.
+    role: TeamRole | None
+
+
+class TeamsPublic(Page[TeamPublic]):
+    pass
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: uuid.UUID = Field(
+        foreign_key="team.id", ondelete="CASCADE", primary_key=True
+    )
+    user_id: uuid.UUID = Field(
+        foreign_key="user.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    role: TeamRole = Field(sa_type=String(10))
+    created_at: datetime = timestamp_field()
+
+
+class TeamMemberUpdate(SQLModel):
+    role: TeamRole
+
+
+class TeamMemberPublic(Public):
+    user_id: uuid.UUID
+    email: str
+    full_name: str | None
+    role: TeamRole
+    # When they joined.
+    created_at: datetime
+
+
+class TeamMembersPublic(Page[TeamMemberPublic]):
+    pass
+
+
+class TeamInvitationCreate(SQLModel):
+    email: Email
+    role: InvitedRole = InvitedRole.MEMBER
+
+
+class TeamInvitation(SQLModel, table=True):
+    """An invitation to join a team, for one address: it works once, until it
+    expires; only the SHA-256 digest of its token is kept, from when its email is
+    sent (a new email makes a new token, and the previous link stops working)."""
+
+    __tablename__ = "team_invitation"
+    __table_args__ = (
+        Index(
+            "ix_team_invitation_team_id_created_at_id", "team_id", "created_at", "id"
+        ),
+        UniqueConstraint("team_id", "email"),
+    )
+
+    id: uuid.UUID = id_field()
+    team_id: uuid.UUID = team_field()
+    email: str = Field(sa_column=Column(String(255), nullable=False))
+    role: InvitedRole = Field(sa_type=String(10))
+    # Set when its email is sent (the job makes the token then): none before.
+    token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), unique=True, nullable=True)
+    )
+    invited_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL"
+    )
+    created_at: datetime = timestamp_field()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class TeamInvitationPublic(Public):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    email: str
+    role: InvitedRole
+    invited_by_id: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+
+
+class TeamInvitationsPublic(Page[TeamInvitationPublic]):
+    pass
+
+
+class InvitationAccept(SQLModel):
+    token: InvitationTokenText

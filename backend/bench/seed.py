@@ -117,6 +117,20 @@ def add_bulk_owners(database_url: str, total: int) -> int:
             """,
             {"hash": UNUSABLE_HASH, "first": existing + 1, "last": total},
         )
+        # Each with the personal team the app gives every user.
+        connection.execute(
+            """
+            WITH new_team AS (
+                INSERT INTO team (id, name, personal_for_id, created_at)
+                SELECT gen_random_uuid(), 'Personal', u.id, u.created_at FROM "user" u
+                WHERE u.email LIKE 'owner-%%@example.com' AND NOT EXISTS (
+                    SELECT 1 FROM team t WHERE t.personal_for_id = u.id)
+                RETURNING id, personal_for_id, created_at
+            )
+            INSERT INTO team_member (team_id, user_id, role, created_at)
+            SELECT id, personal_for_id, 'owner', created_at FROM new_team
+            """
+        )
     return total - existing
 
 
@@ -166,10 +180,11 @@ def _insert_owner_items(
     for start in range(0, count, BATCH):
         connection.execute(
             """
-            INSERT INTO item (id, title, description, owner_id, created_at)
-            SELECT gen_random_uuid(), 'Owner item ' || g, 'bulk-seeded', %(owner)s,
-                   now() - random() * interval '365 days'
-            FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
+            INSERT INTO item (id, title, description, team_id, owner_id, created_at)
+            SELECT gen_random_uuid(), 'Owner item ' || g, 'bulk-seeded', team.id,
+                   %(owner)s, now() - random() * interval '365 days'
+            FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g,
+                 (SELECT id FROM team WHERE personal_for_id = %(owner)s) AS team
             """,
             {"owner": owner_id, "first": start + 1, "last": min(start + BATCH, count)},
         )
@@ -179,12 +194,15 @@ def _insert_bulk_items(connection: psycopg.Connection, count: int, first: int) -
     for start in range(first, first + count, BATCH):
         connection.execute(
             """
-            INSERT INTO item (id, title, description, owner_id, created_at)
+            INSERT INTO item (id, title, description, team_id, owner_id, created_at)
             SELECT gen_random_uuid(), 'Item ' || g, 'bulk-seeded row ' || g,
+                   owners.teams[1 + g %% cardinality(owners.ids)],
                    owners.ids[1 + g %% cardinality(owners.ids)],
                    now() - random() * interval '365 days'
-            FROM (SELECT array_agg(id ORDER BY email) AS ids FROM "user"
-                  WHERE email LIKE 'owner-%%@example.com') AS owners,
+            FROM (SELECT array_agg(u.id ORDER BY u.email) AS ids,
+                         array_agg(t.id ORDER BY u.email) AS teams
+                  FROM "user" u JOIN team t ON t.personal_for_id = u.id
+                  WHERE u.email LIKE 'owner-%%@example.com') AS owners,
                  generate_series(%(first)s::bigint, %(last)s::bigint) AS g
             """,
             {"first": start, "last": min(start + BATCH, first + count) - 1},

@@ -25,8 +25,18 @@ ROOT = BACKEND.parent
 FRONTEND = ROOT / "frontend"
 TEMPLATES = Path(__file__).resolve().parent / "resource_templates"
 
-RESERVED_NAMES = {"Item", "User", "Page", "Public", "Token", "Message", "Scope"}
-RESERVED_FIELDS = {"id", "owner_id", "created_at", "title", "description"}
+RESERVED_NAMES = {
+    "Item",
+    "User",
+    "Team",
+    "Membership",
+    "Page",
+    "Public",
+    "Token",
+    "Message",
+    "Scope",
+}
+RESERVED_FIELDS = {"id", "team_id", "owner_id", "created_at", "title", "description"}
 TYPES = ("str", "text", "int", "float", "bool", "date", "datetime")
 
 
@@ -472,7 +482,7 @@ def add_backend(changes: Changes, names: Names, fields: list[FieldSpec]) -> None
         api,
         '    {"name": "audit"',
         f'    {{"name": "{tokens["kebabs"]}", "description": '
-        f"\"{tokens['Labels']}: a user's own, and everyone's for a superuser.\"}},\n"
+        f'"{tokens["Labels"]}: a team\'s, for its members."}},\n'
         '    {"name": "audit"',
     )
     changes.create(
@@ -501,7 +511,10 @@ def add_migration(changes: Changes, names: Names) -> None:
     from devtools.embedded_postgres import create_database, start_embedded_postgres
 
     versions = BACKEND / "app/alembic/versions"
-    revision = f"{len(list(versions.glob('*.py'))) + 1:04d}"
+    numbers = [
+        int(p.name.split("_")[1]) for p in versions.glob("*_[0-9][0-9][0-9][0-9]_*.py")
+    ]
+    revision = f"{max(numbers, default=0) + 1:04d}"
     server = os.environ.get("DATABASE_URL") or start_embedded_postgres()
     scratch = f"add_resource_{os.getpid()}"
     url = create_database(server, scratch, recreate=True)
@@ -536,18 +549,18 @@ def add_migration(changes: Changes, names: Names) -> None:
         "import sqlmodel.sql.sqltypes\n\n"
         "from app.alembic.row_counts import count_rows, stop_counting_rows\n",
     )
-    index = f"op.create_index('ix_{names.name}_owner_id_created_at_id'"
+    index = f"op.create_index('ix_{names.name}_team_id_created_at_id'"
     start = text.index(index)
     end = text.index("\n", start) + 1
     text = (
         text[:end]
-        + f"    count_rows(op, '{names.name}', scope='owner_id')\n"
+        + f"    count_rows(op, '{names.name}', scope='team_id')\n"
         + text[end:]
     )
     text = text.replace(
-        f"    op.drop_index('ix_{names.name}_owner_id_created_at_id'",
+        f"    op.drop_index('ix_{names.name}_team_id_created_at_id'",
         f"    stop_counting_rows(op, '{names.name}')\n"
-        f"    op.drop_index('ix_{names.name}_owner_id_created_at_id'",
+        f"    op.drop_index('ix_{names.name}_team_id_created_at_id'",
     )
     changes.write(migration, text)
 

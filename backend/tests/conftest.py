@@ -45,6 +45,9 @@ TABLES = (
     "refresh_token",
     "user_session",
     "item",
+    "team_invitation",
+    "team_member",
+    "team",
     "row_count",
     '"user"',
     "audit_event",
@@ -184,13 +187,28 @@ def db_connection(database_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture(autouse=True)
 def clean_database(db_connection: psycopg.Connection, superuser_hash: str) -> None:
-    """Every test starts with empty tables and only the first superuser."""
+    """Every test starts with empty tables and only the first superuser (and their
+    personal team)."""
     # The row counters go too: TRUNCATE fires none of the triggers that keep them.
     db_connection.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
     db_connection.execute(
         'INSERT INTO "user" (id, email, hashed_password, full_name, is_active, '
         "is_superuser, created_at) VALUES (gen_random_uuid(), %s, %s, %s, true, true, now())",
         (FIRST_SUPERUSER, superuser_hash, "Administrator"),
+    )
+    add_personal_team(db_connection, FIRST_SUPERUSER)
+
+
+def add_personal_team(connection: psycopg.Connection, email: str) -> None:
+    """The personal team the app gives every user, for one written straight to the
+    table."""
+    connection.execute(
+        "WITH new_team AS (INSERT INTO team (id, name, personal_for_id, created_at) "
+        "SELECT gen_random_uuid(), 'Personal', id, now() FROM \"user\" WHERE email = %s "
+        "RETURNING id, personal_for_id) INSERT INTO team_member "
+        "(team_id, user_id, role, created_at) "
+        "SELECT id, personal_for_id, 'owner', now() FROM new_team",
+        (email,),
     )
 
 

@@ -1,17 +1,22 @@
 """Who may do what: every API operation, called as each kind of caller.
 
-The operations come from the app's own route table: a route added without an entry
+The operations come from the app's route table: a route added without an entry
 in MATRIX fails `test_every_route_has_an_entry`. Each cell is its own test, on a
 fresh database, with a body that would succeed for a caller allowed to act, so the
 status says what authorization decided.
 
+The world: a shared team whose owner, admin and members are callers, and which holds
+a row of every team-owned resource (made by its owner) and a pending invitation.
 Callers:
 - anonymous: no token;
-- user: the owner, acting on their own resources;
-- other: another user, acting on the owner's resources;
-- inactive: a user whose account was switched off while its token was still live,
-  acting on their own resources;
-- superuser: acting on the owner's resources.
+- member, admin, owner: of that team (the owner is also the account that
+  `/users/{user_id}` names);
+- outsider: a user in other teams only (one of their own, and their personal team);
+- removed: a former member of the team, removed by its owner;
+- inactive: a member whose account was switched off while its token was still live;
+- superuser: in none of those teams; their reach is global (and audited).
+A provider identity is linked to the owner and one to the inactive user: each caller
+tries to unlink the owner's, but the inactive user their own.
 """
 
 import uuid
@@ -29,28 +34,45 @@ from fastapi.testclient import TestClient
 
 from app.core import security, two_factor
 from app.core.config import Settings
-from tests.conftest import TEST_BCRYPT_ROUNDS
+from tests.conftest import TEST_BCRYPT_ROUNDS, add_personal_team
 from tests.utils.factories import (
     API,
     LoggedInUser,
+    create_team,
     login,
     random_email,
     random_password,
 )
 from tests.utils.resources import OWNED, Owned
+from tests.utils.smtp import Mailbox
+from tests.utils.teams import invite
 
-ROLES = ("anonymous", "user", "other", "inactive", "superuser")
+ROLES = (
+    "anonymous",
+    "member",
+    "admin",
+    "owner",
+    "outsider",
+    "removed",
+    "inactive",
+    "superuser",
+)
+# The world's users beyond the callers: a second member, whom the member routes act
+# on, and the owner of a team no caller is in, who invites them to it.
+TEAM_ROLES = {"member": "member", "admin": "admin", "owner": "owner"}
 
 
 @dataclass
 class World:
     settings: Settings
-    superuser: LoggedInUser
-    owner: LoggedInUser
-    other: LoggedInUser
-    inactive: LoggedInUser
-    # Per resource, the id of a row the owner owns, and of one the inactive user owns.
-    rows: dict[str, tuple[str, str]]
+    client: TestClient
+    mailbox: Mailbox
+    users: dict[str, LoggedInUser]  # by role, and "member2" and "host"
+    team_id: str
+    host_team_id: str
+    # Per resource, the id of a row the team's owner made in the team.
+    rows: dict[str, str]
+    invitation_id: str
     owner_password_fingerprint: str
     failed_job_id: int
     connection: psycopg.Connection
@@ -58,20 +80,11 @@ class World:
     identities: tuple[str, str]
 
     def caller(self, role: str) -> LoggedInUser | None:
-        return {
-            "anonymous": None,
-            "user": self.owner,
-            "other": self.other,
-            "inactive": self.inactive,
-            "superuser": self.superuser,
-        }[role]
+        return None if role == "anonymous" else self.users[role]
 
-    def resource_owner(self, role: str) -> LoggedInUser:
-        return self.inactive if role == "inactive" else self.owner
-
-    def row_id(self, resource: str, role: str) -> str:
-        owner_row, inactive_row = self.rows[resource]
-        return inactive_row if role == "inactive" else owner_row
+    @property
+    def owner(self) -> LoggedInUser:
+        return self.users["owner"]
 
     def identity_id(self, role: str) -> str:
         return self.identities[1] if role == "inactive" else self.identities[0]
@@ -165,17 +178,44 @@ def pending_link(world: World, _role: str) -> dict[str, Any]:
     }
 
 
+def invitation_for_caller(world: World, role: str) -> dict[str, Any]:
+    """An invitation to a team no caller is in, addressed to the caller."""
+    caller = world.caller(role)
+    email = caller.email if caller else random_email()
+    host = world.users["host"]
+    token = invite(world.client, host.headers, world.host_team_id, email, world.mailbox)
+    return {"json": {"token": token}}
+
+
+def in_team(make: Callable[[World, str], dict[str, Any]] | None = None) -> Body:
+    """The world's team as `?team_id=`, and the body `make` gives, if any."""
+
+    def body(world: World, role: str) -> dict[str, Any]:
+        extra = {"json": make(world, role)} if make else {}
+        return {"params": {"team_id": world.team_id}, **extra}
+
+    return body
+
+
 @dataclass(frozen=True)
 class Entry:
-    expected: tuple[int, int, int, int, int]  # in the order of ROLES
+    expected: tuple[int, int, int, int, int, int, int, int]  # in the order of ROLES
     body: Body | None = None
 
 
-ONLY_SUPERUSER_200 = (401, 403, 403, 403, 200)
-AUTHENTICATED_200 = (401, 200, 200, 403, 200)
-PUBLIC_200 = (200, 200, 200, 200, 200)
-PUBLIC_302 = (302, 302, 302, 302, 302)
-CREATED_BY_ANYONE = (201, 201, 201, 201, 201)
+ONLY_SUPERUSER_200 = (401, 403, 403, 403, 403, 403, 403, 200)
+AUTHENTICATED_200 = (401, 200, 200, 200, 200, 200, 403, 200)
+PUBLIC_200 = (200, 200, 200, 200, 200, 200, 200, 200)
+PUBLIC_302 = (302, 302, 302, 302, 302, 302, 302, 302)
+CREATED_BY_ANYONE = (201, 201, 201, 201, 201, 201, 201, 201)
+# The team's own: anyone in it, no one outside (absent to them), and a superuser.
+IN_TEAM_200 = (401, 200, 200, 200, 404, 404, 403, 200)
+ADMIN_200 = (401, 403, 200, 200, 404, 404, 403, 200)
+ADMIN_201 = (401, 403, 201, 201, 404, 404, 403, 201)
+ADMIN_204 = (401, 403, 204, 204, 404, 404, 403, 204)
+OWNER_200 = (401, 403, 403, 200, 404, 404, 403, 200)
+OWNER_204 = (401, 403, 403, 204, 404, 404, 403, 204)
+TEAM = f"{API}/teams/{{team_id}}"
 
 MATRIX: dict[str, Entry] = {
     "GET /health": Entry(PUBLIC_200),
@@ -187,8 +227,8 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     f"POST {API}/login/test-token": Entry(AUTHENTICATED_200),
-    f"POST {API}/login/refresh": Entry((401, 200, 200, 403, 200), refresh_body),
-    f"POST {API}/logout": Entry((401, 204, 204, 403, 204)),
+    f"POST {API}/login/refresh": Entry(AUTHENTICATED_200, refresh_body),
+    f"POST {API}/logout": Entry((401, 204, 204, 204, 204, 204, 403, 204)),
     f"POST {API}/password-recovery": Entry(
         PUBLIC_200, json_body(lambda world, _role: {"email": world.owner.email})
     ),
@@ -198,14 +238,14 @@ MATRIX: dict[str, Entry] = {
     ),
     # Users
     f"GET {API}/users/": Entry(ONLY_SUPERUSER_200),
-    f"POST {API}/users/": Entry((401, 403, 403, 403, 201), new_account),
+    f"POST {API}/users/": Entry((401, 403, 403, 403, 403, 403, 403, 201), new_account),
     f"GET {API}/users/me": Entry(AUTHENTICATED_200),
     f"PATCH {API}/users/me": Entry(
         AUTHENTICATED_200, json_body(lambda _world, _role: {"full_name": "Renamed"})
     ),
     f"PATCH {API}/users/me/password": Entry(AUTHENTICATED_200, new_password),
     # A superuser may not delete themselves.
-    f"DELETE {API}/users/me": Entry((401, 204, 204, 403, 403)),
+    f"DELETE {API}/users/me": Entry((401, 204, 204, 204, 204, 204, 403, 403)),
     f"POST {API}/users/signup": Entry(CREATED_BY_ANYONE, new_account),
     f"POST {API}/users/verify-email": Entry(
         PUBLIC_200,
@@ -220,20 +260,47 @@ MATRIX: dict[str, Entry] = {
     f"POST {API}/users/verify-email/resend": Entry(
         PUBLIC_200, json_body(lambda world, _role: {"email": world.owner.email})
     ),
-    f"GET {API}/users/{{user_id}}": Entry((401, 200, 403, 403, 200)),
+    # `{user_id}` is the team owner's account.
+    f"GET {API}/users/{{user_id}}": Entry((401, 403, 403, 200, 403, 403, 403, 200)),
     f"PATCH {API}/users/{{user_id}}": Entry(
         ONLY_SUPERUSER_200, json_body(lambda _world, _role: {"full_name": "Renamed"})
     ),
-    f"DELETE {API}/users/{{user_id}}": Entry((401, 403, 403, 403, 204)),
+    f"DELETE {API}/users/{{user_id}}": Entry((401, 403, 403, 403, 403, 403, 403, 204)),
+    # Teams
+    f"GET {API}/teams/": Entry(AUTHENTICATED_200),
+    f"POST {API}/teams/": Entry(
+        (401, 201, 201, 201, 201, 201, 403, 201),
+        json_body(lambda _world, _role: {"name": "New team"}),
+    ),
+    f"GET {TEAM}": Entry(IN_TEAM_200),
+    f"PATCH {TEAM}": Entry(
+        OWNER_200, json_body(lambda _world, _role: {"name": "Renamed"})
+    ),
+    f"DELETE {TEAM}": Entry(OWNER_204),
+    f"GET {TEAM}/members": Entry(IN_TEAM_200),
+    # `{user_id}` is a second member of the team.
+    f"PATCH {TEAM}/members/{{user_id}}": Entry(
+        ADMIN_200, json_body(lambda _world, _role: {"role": "admin"})
+    ),
+    f"DELETE {TEAM}/members/{{user_id}}": Entry(ADMIN_204),
+    f"GET {TEAM}/invitations": Entry(ADMIN_200),
+    f"POST {TEAM}/invitations": Entry(
+        ADMIN_201, json_body(lambda _world, _role: {"email": random_email()})
+    ),
+    f"DELETE {TEAM}/invitations/{{invitation_id}}": Entry(ADMIN_204),
+    f"POST {API}/invitations/accept": Entry(
+        (401, 200, 200, 200, 200, 200, 403, 200), invitation_for_caller
+    ),
     # Utilities
     f"POST {API}/utils/test-email/": Entry(
-        (401, 403, 403, 403, 202),
+        (401, 403, 403, 403, 403, 403, 403, 202),
         json_body(lambda _world, _role: {"email_to": random_email()}),
     ),
     f"GET {API}/utils/health-check/": Entry(PUBLIC_200),
     f"GET {API}/utils/ready/": Entry(PUBLIC_200),
     # Audit log
     f"GET {API}/audit-events/": Entry(ONLY_SUPERUSER_200),
+    # Background jobs (`{job_id}`: a failed one)
     f"GET {API}/jobs/": Entry(ONLY_SUPERUSER_200),
     f"POST {API}/jobs/{{job_id}}/retry": Entry(ONLY_SUPERUSER_200),
     # Sign-in providers: starting and finishing a sign-in is anyone's; the callback
@@ -246,14 +313,16 @@ MATRIX: dict[str, Entry] = {
     f"GET {API}/users/me/identities/": Entry(AUTHENTICATED_200),
     # Only one's own identities: another's (even for a superuser) is absent.
     f"DELETE {API}/users/me/identities/{{identity_id}}": Entry(
-        (401, 204, 404, 403, 404)
+        (401, 404, 404, 204, 404, 404, 403, 404)
     ),
-    # Two-factor authentication
+    # Two-factor authentication (`{user_id}`: the team owner's account)
     f"GET {API}/users/me/two-factor": Entry(AUTHENTICATED_200),
     f"POST {API}/users/me/two-factor/setup": Entry(AUTHENTICATED_200),
     f"POST {API}/users/me/two-factor/enable": Entry(AUTHENTICATED_200, enable_code),
     f"POST {API}/users/me/two-factor/disable": Entry(AUTHENTICATED_200, disable_body),
-    f"DELETE {API}/users/{{user_id}}/two-factor": Entry((401, 403, 403, 403, 204)),
+    f"DELETE {API}/users/{{user_id}}/two-factor": Entry(
+        (401, 403, 403, 403, 403, 403, 403, 204)
+    ),
     f"POST {API}/login/2fa": Entry(PUBLIC_200, second_step),
     # The built UI: every client-side route serves its index page.
     # The UI's catch-all (the test app always serves tests/fixtures/frontend-dist).
@@ -264,14 +333,19 @@ MATRIX: dict[str, Entry] = {
 
 
 def owned_entries(name: str, resource: Owned) -> dict[str, Entry]:
+    """A team-owned resource: the row is the team owner's, so a member may read it
+    but not change it."""
     one = f"{resource.path}/{{{name}_id}}"
     body = json_body(lambda _world, _role: resource.create)
     return {
-        f"GET {resource.path}/": Entry(AUTHENTICATED_200),
-        f"POST {resource.path}/": Entry((401, 201, 201, 403, 201), body),
-        f"GET {one}": Entry((401, 200, 404, 403, 200)),
-        f"PUT {one}": Entry((401, 200, 404, 403, 200), body),
-        f"DELETE {one}": Entry((401, 204, 404, 403, 204)),
+        f"GET {resource.path}/": Entry(IN_TEAM_200, in_team()),
+        f"POST {resource.path}/": Entry(
+            (401, 201, 201, 201, 404, 404, 403, 201),
+            in_team(lambda _world, _role: resource.create),
+        ),
+        f"GET {one}": Entry(IN_TEAM_200),
+        f"PUT {one}": Entry(ADMIN_200, body),
+        f"DELETE {one}": Entry(ADMIN_204),
     }
 
 
@@ -306,19 +380,38 @@ def password_hash() -> str:
     return security.hash_password(PASSWORD, rounds=TEST_BCRYPT_ROUNDS)
 
 
-def insert_user(connection: psycopg.Connection, password_hash: str) -> uuid.UUID:
-    """A plain unverified user, written straight to the table to keep each cell quick."""
-    user_id = uuid.uuid4()
+def insert_user(connection: psycopg.Connection, password_hash: str) -> str:
+    """A plain unverified user with their personal team, written straight to the
+    tables to keep each cell quick; their email."""
+    email = random_email()
     connection.execute(
         'INSERT INTO "user" (id, email, hashed_password, is_active, is_superuser, '
         "is_verified, created_at) VALUES (%s, %s, %s, true, false, false, now())",
-        (user_id, random_email(), password_hash),
+        (uuid.uuid4(), email, password_hash),
     )
-    return user_id
+    add_personal_team(connection, email)
+    return email
 
 
-def create_owned(client: TestClient, resource: Owned, headers: dict[str, str]) -> str:
-    response = client.post(f"{resource.path}/", headers=headers, json=resource.create)
+def join(
+    connection: psycopg.Connection, team_id: str, user_id: uuid.UUID, role: str
+) -> None:
+    connection.execute(
+        "INSERT INTO team_member (team_id, user_id, role, created_at) "
+        "VALUES (%s, %s, %s, now())",
+        (team_id, user_id, role),
+    )
+
+
+def create_owned(
+    client: TestClient, resource: Owned, headers: dict[str, str], team_id: str
+) -> str:
+    response = client.post(
+        f"{resource.path}/",
+        headers=headers,
+        json=resource.create,
+        params={"team_id": team_id},
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -342,13 +435,6 @@ def insert_identity(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
     return str(identity_id)
 
 
-def email_of(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
-    row = connection.execute('SELECT email FROM "user" WHERE id = %s', (user_id,))
-    found = row.fetchone()
-    assert found is not None
-    return str(found[0])
-
-
 @pytest.fixture
 def world(
     client: TestClient,
@@ -356,40 +442,76 @@ def world(
     settings: Settings,
     db_connection: psycopg.Connection,
     password_hash: str,
+    mailbox: Mailbox,
 ) -> World:
-    owner, other, inactive = (
-        login(client, email_of(db_connection, user_id), PASSWORD)
-        for user_id in (insert_user(db_connection, password_hash) for _ in range(3))
+    names = ("owner", "admin", "member", "member2", "outsider", "removed", "inactive")
+    users = {
+        name: login(client, insert_user(db_connection, password_hash), PASSWORD)
+        for name in (*names, "host")
+    }
+    users["superuser"] = superuser
+    owner = users["owner"]
+    team_id = create_team(client, owner.headers, "The team")
+    for name in ("admin", "member", "member2", "removed", "inactive"):
+        join(db_connection, team_id, users[name].id, TEAM_ROLES.get(name, "member"))
+    create_team(client, users["outsider"].headers, "Another team")
+    host_team_id = create_team(client, users["host"].headers, "Hosts")
+    removed = client.delete(
+        f"{API}/teams/{team_id}/members/{users['removed'].id}", headers=owner.headers
     )
+    assert removed.status_code == 204, removed.text
     rows = {
-        name: (
-            create_owned(client, resource, owner.headers),
-            create_owned(client, resource, inactive.headers),
-        )
+        name: create_owned(client, resource, owner.headers, team_id)
         for name, resource in OWNED.items()
     }
+    invitation = client.post(
+        f"{API}/teams/{team_id}/invitations",
+        headers=owner.headers,
+        json={"email": random_email()},
+    )
+    assert invitation.status_code == 201, invitation.text
     # Switched off behind the API's back, so its session is still live.
     db_connection.execute(
-        'UPDATE "user" SET is_active = false WHERE id = %s', (inactive.id,)
+        'UPDATE "user" SET is_active = false WHERE id = %s', (users["inactive"].id,)
     )
     return World(
         settings=settings,
-        superuser=superuser,
-        owner=owner,
-        other=other,
-        inactive=inactive,
+        client=client,
+        mailbox=mailbox,
+        users=users,
+        team_id=team_id,
+        host_team_id=host_team_id,
         rows=rows,
+        invitation_id=str(invitation.json()["id"]),
         owner_password_fingerprint=security.password_fingerprint(password_hash),
         failed_job_id=insert_failed_job(db_connection),
         connection=db_connection,
         identities=(
             insert_identity(db_connection, owner.id),
-            insert_identity(db_connection, inactive.id),
+            insert_identity(db_connection, users["inactive"].id),
         ),
     )
 
 
 CELLS = [(operation, role) for operation in sorted(MATRIX) for role in ROLES]
+
+
+def url_for(world: World, path: str, role: str) -> str:
+    """The path with a value for each of its parameters."""
+    target = world.users["member2" if path.startswith(f"{API}/teams/") else "owner"]
+    url = (
+        path.replace("{team_id}", world.team_id)
+        .replace("{user_id}", str(target.id))
+        .replace("{invitation_id}", world.invitation_id)
+        .replace("{path:path}", "items/some-page")
+        .replace("{provider}", "fake")
+        .replace("{job_id}", str(world.failed_job_id))
+        .replace("{identity_id}", world.identity_id(role))
+    )
+    for name in OWNED:
+        url = url.replace(f"{{{name}_id}}", world.rows[name])
+    assert "{" not in url, f"No value for the path parameter in {path}"
+    return url
 
 
 @pytest.mark.parametrize(("operation", "role"), CELLS)
@@ -398,19 +520,10 @@ def test_authorization(
 ) -> None:
     entry = MATRIX[operation]
     method, path = operation.split(" ", 1)
-    url = (
-        path.replace("{user_id}", str(world.resource_owner(role).id))
-        .replace("{path:path}", "items/some-page")
-        .replace("{provider}", "fake")
-        .replace("{job_id}", str(world.failed_job_id))
-        .replace("{identity_id}", world.identity_id(role))
-    )
-    for name in OWNED:
-        url = url.replace(f"{{{name}_id}}", world.row_id(name, role))
-    assert "{" not in url, f"No value for the path parameter in {path}"
     caller = world.caller(role)
     kwargs = entry.body(world, role) if entry.body else {}
     headers = {**(caller.headers if caller else {}), **kwargs.pop("headers", {})}
+    url = url_for(world, path, role)
     # A redirect is the answer: not followed (it may lead to a provider).
     response = client.request(
         method, url, headers=headers, follow_redirects=False, **kwargs

@@ -30,6 +30,7 @@ from tests.conftest import (
     FIRST_SUPERUSER,
     FIRST_SUPERUSER_PASSWORD,
     TEST_BCRYPT_ROUNDS,
+    add_personal_team,
     make_settings,
 )
 from tests.utils.factories import API, create_user, login, random_email
@@ -97,6 +98,7 @@ def throwaway_database() -> Iterator[tuple[ThrowawayPostgres, str]]:
                     hash_password(FIRST_SUPERUSER_PASSWORD, rounds=TEST_BCRYPT_ROUNDS),
                 ),
             )
+            add_personal_team(connection, FIRST_SUPERUSER)
         yield postgres, url
     finally:
         postgres.remove()

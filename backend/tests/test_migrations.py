@@ -96,3 +96,49 @@ def test_upgrade_is_idempotent(empty_database: str) -> None:
     command.upgrade(config, "head")
 
     assert tables(empty_database) == before
+
+
+def test_existing_users_get_personal_teams_holding_their_items(
+    empty_database: str,
+) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0001")
+    with psycopg.connect(empty_database, autocommit=True) as connection:
+        users = {}
+        for email, items in (("ann@example.com", 3), ("bob@example.com", 1)):
+            row = connection.execute(
+                'INSERT INTO "user" (id, email, hashed_password, is_active, '
+                "is_superuser, created_at) VALUES (gen_random_uuid(), %s, 'x', true, "
+                "false, now()) RETURNING id",
+                (email,),
+            ).fetchone()
+            assert row is not None
+            users[email] = row[0]
+            connection.execute(
+                "INSERT INTO item (id, title, owner_id, created_at) "
+                "SELECT gen_random_uuid(), 'old', %s, now() FROM generate_series(1, %s)",
+                (row[0], items),
+            )
+
+    command.upgrade(config, "head")
+
+    with psycopg.connect(empty_database) as connection:
+        teams = connection.execute(
+            "SELECT t.personal_for_id, t.name, m.user_id, m.role, "
+            "(SELECT count(*) FROM item i WHERE i.team_id = t.id AND i.owner_id = "
+            "t.personal_for_id) FROM team t JOIN team_member m ON m.team_id = t.id "
+            "ORDER BY t.name, m.role"
+        ).fetchall()
+        counts = dict(
+            connection.execute(
+                "SELECT t.personal_for_id, sum(c.count) FROM row_count c "
+                "JOIN team t ON t.id = c.scope_id WHERE c.table_name = 'item' "
+                "GROUP BY t.personal_for_id"
+            ).fetchall()
+        )
+    ann, bob = users["ann@example.com"], users["bob@example.com"]
+    assert sorted(teams, key=lambda row: row[4]) == [
+        (bob, "Personal", bob, "owner", 1),
+        (ann, "Personal", ann, "owner", 3),
+    ]
+    assert counts == {ann: 3, bob: 1}

@@ -73,6 +73,25 @@ const EMAILS: Record<string, { subject: string; send: Send }> = {
       return latestMail(request, email, MAIL_URL)
     },
   },
+  "team-invitation": {
+    subject: "Join Design crew on Full Stack FastAPI Project",
+    send: async (request) => {
+      const headers = { Authorization: `Bearer ${await apiToken(request, ADMIN)}` }
+      const team = await request.post("/api/v1/teams/", {
+        headers,
+        data: { name: "Design crew" },
+      })
+      expect(team.status(), await team.text()).toBe(201)
+      const email = uniqueEmail("mail-invite")
+      const { id } = (await team.json()) as { id: string }
+      const response = await request.post(`/api/v1/teams/${id}/invitations`, {
+        headers,
+        data: { email, role: "member" },
+      })
+      expect(response.status(), await response.text()).toBe(201)
+      return latestMail(request, email, MAIL_URL)
+    },
+  },
   "test-email": {
     subject: "Test email",
     send: async (request) => {

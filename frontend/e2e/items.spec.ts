@@ -123,6 +123,9 @@ test("items: a long list pages by cursor past page 20, forward and back", async 
     expect(response.status()).toBe(201)
     ids.push(((await response.json()) as { id: string }).id)
   }
+  // Every request names the team: the user's personal one.
+  const teams = await request.get("/api/v1/teams/", { headers })
+  const team = ((await teams.json()) as { data: { id: string }[] }).data[0]?.id
   const rows = page.getByRole("table").getByRole("row")
   const pagination = page.getByRole("navigation", { name: "Pagination" })
   /** Page `number` of 24 shows items 235 - 10 * (number - 1) down, newest first. */
@@ -150,7 +153,7 @@ test("items: a long list pages by cursor past page 20, forward and back", async 
     await listRequest(page, "/api/v1/items/", () =>
       pagination.getByRole("link", { name: "Page 20" }).click(),
     ),
-  ).toEqual({ skip: "190", limit: "10" })
+  ).toEqual({ skip: "190", limit: "10", team_id: team })
   await expectPage(20)
 
   // Past page 20, Next follows the cursor the page before handed out.
@@ -158,7 +161,7 @@ test("items: a long list pages by cursor past page 20, forward and back", async 
     const query = await listRequest(page, "/api/v1/items/", () =>
       pagination.getByRole("link", { name: "Next page" }).click(),
     )
-    expect(Object.keys(query).sort()).toEqual(["cursor", "limit"])
+    expect(Object.keys(query).sort()).toEqual(["cursor", "limit", "team_id"])
     await expectPage(number)
     await expect(page).toHaveURL(new RegExp(`page=${number}&cursor=${query.cursor}`))
   }
@@ -169,11 +172,13 @@ test("items: a long list pages by cursor past page 20, forward and back", async 
   expect(Object.keys(await listRequest(page, "/api/v1/items/", previous))).toEqual([
     "cursor",
     "limit",
+    "team_id",
   ])
   await expectPage(23)
   expect(Object.keys(await listRequest(page, "/api/v1/items/", previous))).toEqual([
     "cursor",
     "limit",
+    "team_id",
   ])
   await expectPage(22)
   await page.reload()
@@ -182,9 +187,14 @@ test("items: a long list pages by cursor past page 20, forward and back", async 
   expect(Object.keys(await listRequest(page, "/api/v1/items/", previous))).toEqual([
     "cursor",
     "limit",
+    "team_id",
   ])
   await expectPage(21)
-  expect(await listRequest(page, "/api/v1/items/", previous)).toEqual({ skip: "190", limit: "10" })
+  expect(await listRequest(page, "/api/v1/items/", previous)).toEqual({
+    skip: "190",
+    limit: "10",
+    team_id: team,
+  })
   await expectPage(20)
 
   // A shared link opens the same page; without the way there, Previous is off and page 1

@@ -67,6 +67,24 @@ async function addFailedJob(request: APIRequestContext, user: TestUser): Promise
   return email
 }
 
+/** A shared team the user owns, with a pending invitation, chosen as the current team. */
+async function openSharedTeam(page: Page, request: APIRequestContext, user: TestUser) {
+  const headers = { Authorization: `Bearer ${await apiToken(request, user)}` }
+  const created = await request.post("/api/v1/teams/", { headers, data: { name: "Design crew" } })
+  expect(created.status()).toBe(201)
+  const teamId = ((await created.json()) as { id: string }).id
+  const invited = await request.post(`/api/v1/teams/${teamId}/invitations`, {
+    headers,
+    data: { email: `pending-${teamId.slice(0, 8)}@example.com`, role: "admin" },
+  })
+  expect(invited.status()).toBe(201)
+  // What the switcher stores (at phone width it sits in the navigation drawer).
+  await visit(page, "/items")
+  await page.evaluate((id) => localStorage.setItem("current-team", id), teamId)
+  await visit(page, "/team")
+  await expect(page.getByRole("heading", { level: 1, name: "Design crew" })).toBeVisible()
+}
+
 async function openRowMenu(page: Page) {
   await visit(page, "/items")
   await page.getByRole("button", { name: "Actions for Sample item 12" }).click()
@@ -175,7 +193,7 @@ const STATES: PageState[] = [
       await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible()
     },
   },
-  ...(["profile", "password", "sign-in", "appearance", "danger"] as const).map(
+  ...(["profile", "password", "sign-in", "appearance", "teams", "danger"] as const).map(
     (tab): PageState => ({
       route: "/settings",
       name: `settings, ${tab} tab`,
@@ -186,6 +204,31 @@ const STATES: PageState[] = [
       },
     }),
   ),
+  {
+    route: "/team",
+    name: "team, members and invitations",
+    viewer: "user",
+    open: async (page, { request, user }) => {
+      await openSharedTeam(page, request, user)
+      await expect(page.getByRole("list", { name: "Pending invitations" })).toBeVisible()
+    },
+  },
+  {
+    route: "/team",
+    name: "team, removing a member",
+    viewer: "user",
+    open: async (page, { request, user }) => {
+      await openSharedTeam(page, request, user)
+      await page.getByRole("button", { name: /^Leave/ }).click()
+      await expect(page.getByRole("dialog", { name: "Leave this team?" })).toBeVisible()
+    },
+  },
+  {
+    route: "/accept-invitation",
+    name: "accept invitation, from an emailed link",
+    viewer: "user",
+    open: (page) => visit(page, `/accept-invitation?token=${"a".repeat(43)}`),
+  },
   {
     route: "/settings",
     name: "settings, two-factor setup with its QR code",

@@ -94,6 +94,9 @@ def serve_mailbox(mailbox: Mailbox, port: int, provider: Any) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
+            if urlparse(self.path).path == "/refused":
+                self.change_refused(True)
+                return
             if urlparse(self.path).path != "/provider-login":
                 self.send_error(404)
                 return
@@ -132,9 +135,6 @@ def serve_mailbox(mailbox: Mailbox, port: int, provider: Any) -> None:
             mailbox.refuse(address, refused)
             self.send_response(204)
             self.end_headers()
-
-        def do_POST(self) -> None:  # noqa: N802
-            self.change_refused(True)
 
         def do_DELETE(self) -> None:  # noqa: N802
             self.change_refused(False)

@@ -16,11 +16,13 @@ import { Route as ResetPasswordRouteImport } from './routes/reset-password'
 import { Route as SignupRouteImport } from './routes/signup'
 import { Route as VerifyEmailRouteImport } from './routes/verify-email'
 import { Route as AppIndexRouteImport } from './routes/_app/index'
+import { Route as AppAcceptInvitationRouteImport } from './routes/_app/accept-invitation'
 import { Route as AppActivityRouteImport } from './routes/_app/activity'
 import { Route as AppAdminRouteImport } from './routes/_app/admin'
 import { Route as AppItemsRouteImport } from './routes/_app/items'
 import { Route as AppJobsRouteImport } from './routes/_app/jobs'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
+import { Route as AppTeamRouteImport } from './routes/_app/team'
 import { Route as LoginLinkRouteImport } from './routes/login_.link'
 import { Route as LoginTwoFactorRouteImport } from './routes/login_.two-factor'
 
@@ -58,6 +60,11 @@ const AppIndexRoute = AppIndexRouteImport.update({
   path: '/',
   getParentRoute: () => AppRoute,
 } as any)
+const AppAcceptInvitationRoute = AppAcceptInvitationRouteImport.update({
+  id: '/accept-invitation',
+  path: '/accept-invitation',
+  getParentRoute: () => AppRoute,
+} as any)
 const AppActivityRoute = AppActivityRouteImport.update({
   id: '/activity',
   path: '/activity',
@@ -83,6 +90,11 @@ const AppSettingsRoute = AppSettingsRouteImport.update({
   path: '/settings',
   getParentRoute: () => AppRoute,
 } as any)
+const AppTeamRoute = AppTeamRouteImport.update({
+  id: '/team',
+  path: '/team',
+  getParentRoute: () => AppRoute,
+} as any)
 const LoginLinkRoute = LoginLinkRouteImport.update({
   id: '/login_/link',
   path: '/login/link',
@@ -101,11 +113,13 @@ export interface FileRoutesByFullPath {
   '/reset-password': typeof ResetPasswordRoute
   '/signup': typeof SignupRoute
   '/verify-email': typeof VerifyEmailRoute
+  '/accept-invitation': typeof AppAcceptInvitationRoute
   '/activity': typeof AppActivityRoute
   '/admin': typeof AppAdminRoute
   '/items': typeof AppItemsRoute
   '/jobs': typeof AppJobsRoute
   '/settings': typeof AppSettingsRoute
+  '/team': typeof AppTeamRoute
   '/login/link': typeof LoginLinkRoute
   '/login/two-factor': typeof LoginTwoFactorRoute
 }
@@ -115,11 +129,13 @@ export interface FileRoutesByTo {
   '/reset-password': typeof ResetPasswordRoute
   '/signup': typeof SignupRoute
   '/verify-email': typeof VerifyEmailRoute
+  '/accept-invitation': typeof AppAcceptInvitationRoute
   '/activity': typeof AppActivityRoute
   '/admin': typeof AppAdminRoute
   '/items': typeof AppItemsRoute
   '/jobs': typeof AppJobsRoute
   '/settings': typeof AppSettingsRoute
+  '/team': typeof AppTeamRoute
   '/login/link': typeof LoginLinkRoute
   '/login/two-factor': typeof LoginTwoFactorRoute
   '/': typeof AppIndexRoute
@@ -132,11 +148,13 @@ export interface FileRoutesById {
   '/reset-password': typeof ResetPasswordRoute
   '/signup': typeof SignupRoute
   '/verify-email': typeof VerifyEmailRoute
+  '/_app/accept-invitation': typeof AppAcceptInvitationRoute
   '/_app/activity': typeof AppActivityRoute
   '/_app/admin': typeof AppAdminRoute
   '/_app/items': typeof AppItemsRoute
   '/_app/jobs': typeof AppJobsRoute
   '/_app/settings': typeof AppSettingsRoute
+  '/_app/team': typeof AppTeamRoute
   '/login_/link': typeof LoginLinkRoute
   '/login_/two-factor': typeof LoginTwoFactorRoute
   '/_app/': typeof AppIndexRoute
@@ -150,11 +168,13 @@ export interface FileRouteTypes {
     | '/reset-password'
     | '/signup'
     | '/verify-email'
+    | '/accept-invitation'
     | '/activity'
     | '/admin'
     | '/items'
     | '/jobs'
     | '/settings'
+    | '/team'
     | '/login/link'
     | '/login/two-factor'
   fileRoutesByTo: FileRoutesByTo
@@ -164,11 +184,13 @@ export interface FileRouteTypes {
     | '/reset-password'
     | '/signup'
     | '/verify-email'
+    | '/accept-invitation'
     | '/activity'
     | '/admin'
     | '/items'
     | '/jobs'
     | '/settings'
+    | '/team'
     | '/login/link'
     | '/login/two-factor'
     | '/'
@@ -180,11 +202,13 @@ export interface FileRouteTypes {
     | '/reset-password'
     | '/signup'
     | '/verify-email'
+    | '/_app/accept-invitation'
     | '/_app/activity'
     | '/_app/admin'
     | '/_app/items'
     | '/_app/jobs'
     | '/_app/settings'
+    | '/_app/team'
     | '/login_/link'
     | '/login_/two-factor'
     | '/_app/'
@@ -252,6 +276,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppIndexRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/accept-invitation': {
+      id: '/_app/accept-invitation'
+      path: '/accept-invitation'
+      fullPath: '/accept-invitation'
+      preLoaderRoute: typeof AppAcceptInvitationRouteImport
+      parentRoute: typeof AppRoute
+    }
     '/_app/activity': {
       id: '/_app/activity'
       path: '/activity'
@@ -287,6 +318,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/team': {
+      id: '/_app/team'
+      path: '/team'
+      fullPath: '/team'
+      preLoaderRoute: typeof AppTeamRouteImport
+      parentRoute: typeof AppRoute
+    }
     '/login_/link': {
       id: '/login_/link'
       path: '/login/link'
@@ -305,20 +343,24 @@ declare module '@tanstack/react-router' {
 }
 
 interface AppRouteChildren {
+  AppAcceptInvitationRoute: typeof AppAcceptInvitationRoute
   AppActivityRoute: typeof AppActivityRoute
   AppAdminRoute: typeof AppAdminRoute
   AppItemsRoute: typeof AppItemsRoute
   AppJobsRoute: typeof AppJobsRoute
   AppSettingsRoute: typeof AppSettingsRoute
+  AppTeamRoute: typeof AppTeamRoute
   AppIndexRoute: typeof AppIndexRoute
 }
 
 const AppRouteChildren: AppRouteChildren = {
+  AppAcceptInvitationRoute: AppAcceptInvitationRoute,
   AppActivityRoute: AppActivityRoute,
   AppAdminRoute: AppAdminRoute,
   AppItemsRoute: AppItemsRoute,
   AppJobsRoute: AppJobsRoute,
   AppSettingsRoute: AppSettingsRoute,
+  AppTeamRoute: AppTeamRoute,
   AppIndexRoute: AppIndexRoute,
 }
 

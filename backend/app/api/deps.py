@@ -3,7 +3,7 @@
 import inspect
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -13,7 +13,7 @@ from app import crud
 from app.core import security
 from app.core.config import API_V1_STR, Settings
 from app.core.db import Database, TableT
-from app.core.listing import ALL, CURSOR_PATTERN, Cursor, OwnRows, PageRequest, Scope
+from app.core.listing import CURSOR_PATTERN, Cursor, PageRequest
 from app.core.logging import current_request_id
 from app.exceptions import (
     ForbiddenError,
@@ -22,7 +22,7 @@ from app.exceptions import (
     SuperuserNeedsTwoFactorError,
     UnauthorizedError,
 )
-from app.models import AuditContext, User
+from app.models import AuditContext, AuditEventType, Membership, TeamRole, User
 from app.oidc import Providers
 
 # Every dependency here is `async def`, even those that never await: FastAPI runs a
@@ -150,43 +150,114 @@ async def get_current_superuser(request: Request, current_user: CurrentUser) -> 
 SuperuserDep = Annotated[User, Depends(get_current_superuser)]
 
 
-def scope_of(user: User, settings: Settings) -> Scope:
-    """The rows a user reaches in an owned table: their own, or all for a superuser."""
-    return ALL if acts_as_superuser(user, settings) else OwnRows(user.id)
+async def _audit_superuser_reach(
+    request: Request, user: User, team_id: uuid.UUID
+) -> None:
+    """A superuser acting in a team they are not in: recorded, every time."""
+    audit = (await get_audit_context(request)).by(user.id)
+    event, target = AuditEventType.SUPERUSER_TEAM_ACCESS, team_id
+    details = {"method": request.method, "path": request.url.path}
+    await crud.record(request.app.state.db, audit, event, target, **details)
 
 
-async def get_scope(request: Request, current_user: CurrentUser) -> Scope:
-    return scope_of(current_user, request.app.state.settings)
+async def resolve_membership(
+    request: Request, token: str, team_id: uuid.UUID | None
+) -> Membership:
+    """The caller and their standing in a team (their personal team when
+    `team_id` is None), from one statement. A team the caller is not in looks
+    absent (404), but to a superuser, whose reach is audited."""
+    user_id, session_id = _claimed_session(request, token)
+    user, membership = await crud.get_session_membership(
+        db=request.app.state.db,
+        user_id=user_id,
+        session_id=session_id,
+        team_id=team_id,
+    )
+    user = _allowed(user)
+    superuser = acts_as_superuser(user, request.app.state.settings)
+    if membership is None or (membership.role is None and not superuser):
+        raise NotFoundError("Team")
+    if membership.role is None:
+        await _audit_superuser_reach(request, user, membership.team_id)
+    return replace(membership, superuser=superuser)
 
 
-ScopeDep = Annotated[Scope, Depends(get_scope)]
+TEAM_ID = "The team: one the caller is in. Left out: the caller's personal team."
 
 
-def owned(table: type[TableT]) -> Any:
+async def get_team_of_request(
+    request: Request,
+    token: TokenDep,
+    team_id: Annotated[uuid.UUID | None, Query(description=TEAM_ID)] = None,
+) -> Membership:
+    return await resolve_membership(request, token, team_id)
+
+
+# The team a list or a new row is for (`?team_id=`, the personal team by default):
+# `team.scope` is what every list-kit call of the request is given.
+TeamDep = Annotated[Membership, Depends(get_team_of_request)]
+
+
+def team_role(minimum: TeamRole) -> Any:
+    """A dependency giving the caller's membership in the path's `{team_id}`: 404
+    for a team they are not in, 403 below the `minimum` role."""
+
+    async def get_team_member(
+        request: Request, token: TokenDep, team_id: Annotated[uuid.UUID, Path()]
+    ) -> Membership:
+        membership = await resolve_membership(request, token, team_id)
+        if not membership.at_least(minimum):
+            raise ForbiddenError()
+        return membership
+
+    return Depends(get_team_member)
+
+
+TeamMemberDep = Annotated[Membership, team_role(TeamRole.MEMBER)]
+TeamAdminDep = Annotated[Membership, team_role(TeamRole.ADMIN)]
+TeamOwnerDep = Annotated[Membership, team_role(TeamRole.OWNER)]
+
+
+def team_row(table: type[TableT], *, change: bool = False) -> Any:
     """A dependency giving the row of `table` named by the path's `{<table>_id}`, if
-    the caller owns it or is a superuser; 404 otherwise (someone else's row looks
-    absent). It authenticates the caller itself, so that the session check and the
-    row come back from one statement: `OwnedItem = Annotated[Item, owned(Item)]`."""
+    the caller is in its team (or is a superuser, audited); 404 otherwise (another
+    team's row looks absent). With `change`, a member may only have the rows they
+    created (403 for the others). It authenticates the caller itself, so that the
+    session check, the row and the caller's role come back from one statement:
+    `TeamItem = Annotated[Item, team_row(Item)]`."""
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", table.__name__).lower()  # invoice_line
     parameter = f"{snake}_id"
 
-    async def get_owned_row(request: Request, token: str, **path: uuid.UUID) -> TableT:
+    async def get_team_row(request: Request, token: str, **path: uuid.UUID) -> TableT:
         user_id, session_id = _claimed_session(request, token)
-        user, row = await crud.get_session_user_and_row(
+        user, row, role = await crud.get_session_user_and_row(
             db=request.app.state.db,
             user_id=user_id,
             session_id=session_id,
             table=table,
             row_id=path[parameter],
         )
-        scope = scope_of(_allowed(user), request.app.state.settings)
-        if row is None or not scope.reaches(row):
+        user = _allowed(user)
+        superuser = acts_as_superuser(user, request.app.state.settings)
+        if row is None or (role is None and not superuser):
             raise NotFoundError(snake.replace("_", " ").capitalize())
+        team_id = row.team_id  # type: ignore[attr-defined]
+        membership = Membership(
+            user=user,
+            team_id=team_id,
+            is_personal=False,
+            role=role,
+            superuser=superuser,
+        )
+        if change and not membership.may_change(row):
+            raise ForbiddenError()
+        if role is None:
+            await _audit_superuser_reach(request, user, team_id)
         return row
 
     # FastAPI reads the parameters off the signature: the path's id is a UUID.
     keyword = inspect.Parameter.KEYWORD_ONLY
-    get_owned_row.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    get_team_row.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("request", keyword, annotation=Request),
             inspect.Parameter("token", keyword, annotation=TokenDep),
@@ -195,7 +266,7 @@ def owned(table: type[TableT]) -> Any:
             ),
         ]
     )
-    return Depends(get_owned_row)
+    return Depends(get_team_row)
 
 
 async def get_audit_context(request: Request) -> AuditContext:

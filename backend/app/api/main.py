@@ -8,6 +8,7 @@ from app.api.routes import (
     login,
     oidc,
     private,
+    teams,
     two_factor,
     users,
     utils,
@@ -24,6 +25,8 @@ def api_routers(settings: Settings) -> list[APIRouter]:
     """
     routers = [
         items.router,
+        teams.router,
+        teams.invitations_router,
         users.router,
         login.router,
         two_factor.router,
@@ -52,7 +55,11 @@ OPENAPI_TAGS = [
     },
     {
         "name": "items",
-        "description": "Items: a user's own, and everyone's for a superuser.",
+        "description": "Items: a team's, for its members.",
+    },
+    {
+        "name": "teams",
+        "description": "Teams: shared workspaces, their members, roles and invitations.",
     },
     {"name": "audit", "description": "The security event log (superuser)."},
     {"name": "jobs", "description": "Background jobs: state, and retry (superuser)."},

@@ -190,6 +190,7 @@ class Settings(BaseSettings):
     # None: required everywhere but ENVIRONMENT=local.
     EMAIL_VERIFICATION_REQUIRED: bool | None = None
     EMAIL_VERIFICATION_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
+    TEAM_INVITATION_EXPIRE_DAYS: int = Field(default=7, ge=1, le=365)
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
 
     # Background jobs (app/jobs): a worker runs inside each API process unless off;

@@ -256,7 +256,7 @@ class Statements:
         return await self.one(statement, id=row_id, **scope.params) is not None
 
     async def page(
-        self, table: type[SQLModel], request: PageRequest, **options: Any
+        self, table: listing.Listable, request: PageRequest, **options: Any
     ) -> PageRows:
         """A page of the table's rows and the list's exact count, in one statement
         (options: `app.core.listing.list_query`)."""

@@ -1,6 +1,7 @@
 """The statements `app.core.db` runs for any table, and the list kit.
 
-- Who reaches which rows is a `Scope`: `OwnRows(owner_id)`, or `ALL` for a superuser.
+- Who reaches which rows is a `Scope`: `TeamRows(team_id)`, the rows of one team (the
+  caller's membership is checked once per request, by `app.api.deps`), or `ALL`.
 - Every list is a `Page[XPublic]` (`data`, `count`, `next_cursor`), ordered by
   (created_at, id), paged by `skip` and `limit` or from a `Cursor` (one index seek at
   any depth), with an exact count: `count(*)`, or, for a table that declares it,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Executable,
+    FromClause,
     SmallInteger,
     String,
     Table,
@@ -44,18 +46,18 @@ from sqlmodel import SQLModel
 
 
 @dataclass(frozen=True, slots=True)
-class OwnRows:
-    """The rows one user owns (the table's `owner_id`)."""
+class TeamRows:
+    """The rows of one team (the table's `team_id`)."""
 
-    owner_id: uuid.UUID
-    column: ClassVar[str | None] = "owner_id"
+    team_id: uuid.UUID
+    column: ClassVar[str | None] = "team_id"
 
     @property
     def params(self) -> dict[str, Any]:
-        return {"scope_id": self.owner_id}
+        return {"scope_id": self.team_id}
 
     def reaches(self, row: SQLModel) -> bool:
-        return bool(row.owner_id == self.owner_id)  # type: ignore[attr-defined]
+        return bool(row.team_id == self.team_id)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +71,18 @@ class AllRows:
         return True
 
 
-Scope = OwnRows | AllRows
+Scope = TeamRows | AllRows
 ALL = AllRows()
 
 
-def table_of(table: type[SQLModel]) -> Table:
+# What a list reads: a table, or a query over several (a subquery with `id` and
+# `created_at` columns, as `app.crud` builds for a team's members).
+Listable = type[SQLModel] | FromClause
+
+
+def table_of(table: Listable) -> Table:
+    if isinstance(table, FromClause):
+        return table  # type: ignore[return-value]
     return table.__table__  # type: ignore[attr-defined, no-any-return]
 
 
@@ -170,11 +179,8 @@ row_count = Table(
 
 
 def _count(t: Table, scope: str | None, filters: tuple[tuple[str, str], ...]) -> Any:
-    if (
-        t.info.get(COUNTED) is not None
-        and not filters
-        and scope in (None, t.info[COUNTED])
-    ):
+    info = getattr(t, "info", {})
+    if info.get(COUNTED) is not None and not filters and scope in (None, info[COUNTED]):
         scope_id = bindparam("scope_id") if scope else literal(WHOLE_TABLE, Uuid)
         counters = (row_count.c.table_name == t.name, row_count.c.scope_id == scope_id)
         count = select(func.coalesce(func.sum(row_count.c.count), 0)).where(*counters)
@@ -247,7 +253,7 @@ _COUNT = "_list_count"
 
 
 def list_query(
-    table: type[SQLModel],
+    table: Listable,
     request: PageRequest,
     *,
     scope: Scope = ALL,
@@ -314,7 +320,7 @@ def _filtered(
 
 @functools.cache
 def _list_statement(
-    table: type[SQLModel],
+    table: Listable,
     scope: str | None,
     filters: tuple[tuple[str, str], ...],
     oldest_first: bool,

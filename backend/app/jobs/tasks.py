@@ -43,13 +43,20 @@ def build_queue(settings: Settings, db: Database) -> procrastinate.App:
 
     @queue.task(name=jobs.SEND_EMAIL, queue="email", retry=retry, pass_context=True)
     async def send(
-        context: JobContext, *, template: str, to: str, user_id: str | None = None
+        context: JobContext,
+        *,
+        template: str,
+        to: str,
+        user_id: str | None = None,
+        invitation_id: str | None = None,
     ) -> None:
         job_id = context.job.id
         assert job_id is not None
         tries = context.job.attempts + 1
         template_ = EmailTemplate(template)
-        await send_queued_email(settings, db, job_id, template_, to, user_id, tries)
+        await send_queued_email(
+            settings, db, job_id, template_, to, user_id, tries, invitation_id
+        )
 
     @queue.task(name=jobs.PURGE_EXPIRED, queue="maintenance", pass_context=True)
     async def purge(context: JobContext, timestamp: int | None = None) -> None:  # noqa: ARG001 (periodic jobs get their time)
@@ -68,10 +75,12 @@ async def send_queued_email(
     to: str,
     user_id: str | None,
     tries: int = 1,
+    invitation_id: str | None = None,
 ) -> None:
     """Send the job's email once: the claim (`crud.claim_email`) and the send share a
     transaction, so a run that fails releases it and a second run sends nothing.
-    Raises when SMTP refuses, and the job is retried."""
+    A team invitation's token is made in that transaction too, so a failed send
+    keeps none. Raises when SMTP refuses, and the job is retried."""
     if not settings.emails_enabled:
         mail_log.warning(
             "Email %s to %s not sent: SMTP is not configured", template, to
@@ -84,11 +93,19 @@ async def send_queued_email(
             logger.info("Email %s not sent: its user is gone", template)
             return
         recipient = Recipient(to, user.id, user.hashed_password)
-    email_data = compose(settings, template, recipient)
     async with db.transaction() as tx:
         if not await crud.claim_email(tx, job_id=job_id, template=template):
             logger.info("Email %s of job %d was sent already", template, job_id)
             return
+        invitation = None
+        if invitation_id is not None:
+            invitation = await crud.issue_invitation_token(
+                tx, invitation_id=uuid.UUID(invitation_id)
+            )
+            if invitation is None:
+                logger.info("Email %s not sent: its invitation is gone", template)
+                return
+        email_data = compose(settings, template, recipient, invitation)
         try:
             await asyncio.to_thread(
                 send_email, settings=settings, email_to=to, email_data=email_data

@@ -111,6 +111,7 @@ class EmailTemplate(StrEnum):
     NEW_ACCOUNT = "new_account"  # a superuser made an account for this address
     RESET_PASSWORD = "reset_password"  # a link setting a new password
     TEST = "test_email"  # a superuser checks that email works
+    TEAM_INVITATION = "team_invitation"  # a link joining a team
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +123,28 @@ class Recipient:
     hashed_password: str = ""
 
 
-def compose(settings: Settings, template: EmailTemplate, to: Recipient) -> EmailData:
-    """The email `template` says, for `to`, with any link's token made now."""
+@dataclass(frozen=True, slots=True)
+class TeamInvitationLink:
+    """What a team invitation's email says: the token of its link is made when the
+    email is sent (`crud.issue_invitation_token`), and only its digest is kept."""
+
+    token: str
+    team_name: str
+    inviter: str
+    role: str
+
+
+def compose(
+    settings: Settings,
+    template: EmailTemplate,
+    to: Recipient,
+    invitation: TeamInvitationLink | None = None,
+) -> EmailData:
+    """The email `template` says, for `to`, with any link's token made now (a team
+    invitation's, by the caller: `invitation`)."""
+    if template is EmailTemplate.TEAM_INVITATION:
+        assert invitation is not None
+        return _team_invitation_email(settings, to.email, invitation)
     if template is EmailTemplate.RESET_PASSWORD:
         assert to.user_id is not None
         return reset_password_email(settings, to.user_id, to.email, to.hashed_password)
@@ -159,6 +180,22 @@ def _verification_email(
         "is_change": is_change,
     }
     return render("verify_email", subject, settings, **context)
+
+
+def _team_invitation_email(
+    settings: Settings, email: str, invitation: TeamInvitationLink
+) -> EmailData:
+    """An invitation to join a team: accepted after signing in with `email`."""
+    context = {
+        "email": email,
+        "team_name": invitation.team_name,
+        "inviter": invitation.inviter,
+        "role": invitation.role,
+        "valid_days": settings.TEAM_INVITATION_EXPIRE_DAYS,
+        "link": _link(settings, "accept-invitation", invitation.token),
+    }
+    subject = f"Join {invitation.team_name} on {settings.PROJECT_NAME}"
+    return render("team_invitation", subject, settings, **context)
 
 
 # Building and sending --------------------------------------------------------------

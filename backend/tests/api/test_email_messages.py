@@ -123,6 +123,21 @@ def send_test_email(client: TestClient, admin: LoggedInUser, _mailbox: Mailbox) 
     return email
 
 
+def invite_to_team(client: TestClient, admin: LoggedInUser, _mailbox: Mailbox) -> str:
+    team = client.post(
+        f"{API}/teams/", headers=admin.headers, json={"name": "Design crew"}
+    )
+    assert team.status_code == 201, team.text
+    email = random_email()
+    response = client.post(
+        f"{API}/teams/{team.json()['id']}/invitations",
+        headers=admin.headers,
+        json={"email": email, "role": "admin"},
+    )
+    assert response.status_code == 201, response.text
+    return email
+
+
 @dataclass(frozen=True)
 class Email:
     send: Send
@@ -212,6 +227,27 @@ Sign in here:
 {link}
 
 This email was sent to {email}.
+""",
+    ),
+    "team_invitation": Email(
+        send=invite_to_team,
+        subject="Join Design crew on Test Project",
+        link=f"{FRONTEND}/accept-invitation?token=",
+        button="Accept invitation",
+        text="""\
+Test Project
+
+Administrator invited you to join the team Design crew on Test Project, as an admin.
+
+Sign in (or sign up) with {email} to accept it.
+
+Open this link to accept the invitation:
+
+{link}
+
+The invitation works once and expires in 7 days.
+
+If you were not expecting this invitation, ignore this email: nothing changes.
 """,
     ),
     "test_email": Email(

@@ -3,7 +3,13 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.utils.factories import API, LoggedInUser, create_item, create_user
+from tests.utils.factories import (
+    API,
+    LoggedInUser,
+    create_item,
+    create_user,
+    personal_team,
+)
 
 ITEMS = f"{API}/items"
 NOT_FOUND = {"detail": "Item not found"}
@@ -43,26 +49,36 @@ def test_read_items_own_only_newest_first(
     assert {item["owner_id"] for item in body["data"]} == {str(owner.id)}
 
 
-def test_read_items_superuser_sees_everyones_newest_first(
+def test_read_items_superuser_reads_any_team_and_it_is_audited(
     client: TestClient,
     superuser_headers: dict[str, str],
     owner: LoggedInUser,
     stranger: LoggedInUser,
 ) -> None:
-    created = [
-        create_item(client, owner.headers),
-        create_item(client, stranger.headers),
-        create_item(client, superuser_headers),
-        create_item(client, owner.headers),
-    ]
+    created = [create_item(client, owner.headers) for _ in range(2)]
+    create_item(client, stranger.headers)
+    create_item(client, superuser_headers)
+    team_id = personal_team(client, owner.headers)
 
-    response = client.get(f"{ITEMS}/", headers=superuser_headers)
+    response = client.get(
+        f"{ITEMS}/", headers=superuser_headers, params={"team_id": team_id}
+    )
+    own = client.get(f"{ITEMS}/", headers=superuser_headers)
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 4
+    assert body["count"] == 2
     assert [item["id"] for item in body["data"]] == [
         item["id"] for item in reversed(created)
+    ]
+    assert own.json()["count"] == 1
+    events = client.get(
+        f"{API}/audit-events/",
+        headers=superuser_headers,
+        params={"event_type": "superuser_team_access"},
+    ).json()["data"]
+    assert [(e["target_id"], e["details"]) for e in events] == [
+        (team_id, {"method": "GET", "path": f"{ITEMS}/"})
     ]
 
 
@@ -104,7 +120,15 @@ def test_create_item(client: TestClient, owner: LoggedInUser) -> None:
     assert body["title"] == "Groceries"
     assert body["description"] == "Milk, eggs"
     assert body["owner_id"] == str(owner.id)
-    assert set(body) == {"id", "title", "description", "owner_id", "created_at"}
+    assert body["team_id"] == personal_team(client, owner.headers)
+    assert set(body) == {
+        "id",
+        "title",
+        "description",
+        "team_id",
+        "owner_id",
+        "created_at",
+    }
     fetched = client.get(f"{ITEMS}/{body['id']}", headers=owner.headers)
     assert fetched.json() == body
 

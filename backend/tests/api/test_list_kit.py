@@ -15,7 +15,13 @@ from sqlmodel import SQLModel
 from sqlmodel.main import default_registry
 
 from app.core.listing import Page
-from tests.utils.factories import API, LoggedInUser, create_user
+from tests.utils.factories import (
+    API,
+    LoggedInUser,
+    create_team,
+    create_user,
+    random_email,
+)
 from tests.utils.resources import OWNED
 
 
@@ -54,12 +60,23 @@ def stored_rows(
     return [by_id[str(i)] for i in ids]
 
 
+# Lists whose rows join several tables (a team with the caller's role, a member with
+# their account): their bodies are checked in tests/api/test_teams.py.
+JOINED = {f"{API}/teams/", f"{API}/teams/{{team_id}}/members"}
+# The rows a list shows, where that is less than its whole table.
+SCOPES = {
+    f"{API}/teams/{{team_id}}/invitations": "team_id = %(team_id)s",
+}
+
+
 def test_the_list_routes_are_found(app: FastAPI) -> None:
     assert set(list_routes(app)) >= {
         f"{API}/items/",
         f"{API}/users/",
         f"{API}/audit-events/",
         f"{API}/jobs/",
+        *JOINED,
+        *SCOPES,
     }
 
 
@@ -70,22 +87,36 @@ def test_each_list_body_is_its_response_model_of_the_stored_rows(
     db_connection: psycopg.Connection,
 ) -> None:
     for _ in range(3):
-        user = create_user(client, superuser.headers)
+        create_user(client, superuser.headers)
         for resource in OWNED.values():
             created = client.post(
-                f"{resource.path}/", headers=user.headers, json=resource.create
+                f"{resource.path}/", headers=superuser.headers, json=resource.create
             )
             assert created.status_code == 201, created.text
+    team_id = create_team(client, superuser.headers)
+    for _ in range(3):
+        invited = client.post(
+            f"{API}/teams/{team_id}/invitations",
+            headers=superuser.headers,
+            json={"email": random_email()},
+        )
+        assert invited.status_code == 201, invited.text
 
     for path, page_model in list_routes(app).items():
-        response = client.get(path, headers=superuser.headers, params={"limit": 2})
+        if path in JOINED:
+            continue
+        url = path.replace("{team_id}", team_id)
+        response = client.get(url, headers=superuser.headers, params={"limit": 2})
         assert response.status_code == 200, (path, response.text)
         body = response.json()
         assert len(body["data"]) == 2, path
         row_schema = page_model.model_fields["data"].annotation.__args__[0]  # type: ignore[union-attr]
         table = table_of(row_schema)
         rows = stored_rows(db_connection, table, [row["id"] for row in body["data"]])
-        total = db_connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        where = SCOPES.get(path, "true")
+        total = db_connection.execute(
+            f'SELECT count(*) FROM "{table}" WHERE {where}', {"team_id": team_id}
+        ).fetchone()
         expected = page_model(
             data=[row_schema.model_validate(row) for row in rows],
             count=total[0] if total else 0,

@@ -163,6 +163,14 @@ def test_a_new_user_signs_up_at_the_provider_and_gets_a_session(
         "SELECT provider, subject FROM user_identity WHERE user_id = %s", (me["id"],)
     ).fetchall()
     assert row == [("fake", login.subject)]
+    # Like every account, it has a personal team, and its items go there.
+    teams = client.get(f"{API}/teams/", headers=me["_headers"])  # type: ignore[arg-type]
+    assert [(t["name"], t["is_personal"], t["role"]) for t in teams.json()["data"]] == [
+        ("Personal", True, "owner")
+    ]
+    item = client.post(f"{API}/items/", headers=me["_headers"], json={"title": "A"})  # type: ignore[arg-type]
+    assert item.status_code == 201, item.text
+    assert item.json()["team_id"] == teams.json()["data"][0]["id"]
     events = audit_events(db_connection)
     assert [event for event, _ in events] == [
         "user_created",

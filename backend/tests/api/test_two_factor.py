@@ -26,7 +26,7 @@ from tests.conftest import (
     FIRST_SUPERUSER_PASSWORD,
     make_settings,
 )
-from tests.utils.factories import API, LoggedInUser, create_user, login
+from tests.utils.factories import API, LoggedInUser, create_user, login, personal_team
 from tests.utils.smtp import free_port
 
 LOGIN = f"{API}/login/access-token"
@@ -438,18 +438,21 @@ def test_superusers_without_a_second_factor_act_as_users_where_it_is_required(
     item = client.post(f"{API}/items/", headers=user.headers, json={"title": "Mine"})
     assert item.status_code == 201
 
+    their_item = f"{API}/items/{item.json()['id']}"
+    their_team = {"team_id": personal_team(client, user.headers)}
     users = strict.get(f"{API}/users/", headers=admin.headers)
     someone = strict.get(f"{API}/users/{user.id}", headers=admin.headers)
-    their_item = strict.get(f"{API}/items/{item.json()['id']}", headers=admin.headers)
-    items = strict.get(f"{API}/items/", headers=admin.headers)
+    item_read = strict.get(their_item, headers=admin.headers)
+    items = strict.get(f"{API}/items/", headers=admin.headers, params=their_team)
 
     assert users.status_code == 403
     assert users.json() == {
         "detail": "Turn on two-factor authentication to use superuser rights"
     }
     assert someone.status_code == 403
-    assert their_item.status_code == 404
-    assert items.json()["count"] == 0
+    assert item_read.status_code == 404
+    assert (items.status_code, items.json()) == (404, {"detail": "Team not found"})
+    assert strict.get(f"{API}/items/", headers=admin.headers).json()["count"] == 0
     assert strict.get(STATUS, headers=admin.headers).json() == {
         "enabled": False,
         "recovery_codes_left": 0,
@@ -458,4 +461,6 @@ def test_superusers_without_a_second_factor_act_as_users_where_it_is_required(
     enrol(strict, admin)
 
     assert strict.get(f"{API}/users/", headers=admin.headers).status_code == 200
-    assert strict.get(f"{API}/items/", headers=admin.headers).json()["count"] == 1
+    assert strict.get(their_item, headers=admin.headers).status_code == 200
+    listed = strict.get(f"{API}/items/", headers=admin.headers, params=their_team)
+    assert listed.json()["count"] == 1

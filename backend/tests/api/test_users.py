@@ -13,6 +13,7 @@ from tests.utils.factories import (
     create_item,
     create_user,
     login,
+    personal_team,
     random_email,
     random_password,
 )
@@ -849,15 +850,18 @@ def test_delete_user_deletes_items(
     create_item(client, user.headers)
     create_item(client, user.headers)
     kept = create_item(client, other.headers)
+    team_id = personal_team(client, user.headers)
 
     response = client.delete(f"{USERS}/{user.id}", headers=superuser_headers)
 
     assert response.status_code == 204
     assert response.content == b""
     assert user_count(client, superuser_headers) == 2
-    items = client.get(f"{API}/items/", headers=superuser_headers).json()
+    items = client.get(f"{API}/items/", headers=other.headers).json()
     assert items["count"] == 1
     assert [item["id"] for item in items["data"]] == [kept["id"]]
+    gone = client.get(f"{API}/teams/{team_id}", headers=superuser_headers)
+    assert (gone.status_code, gone.json()) == (404, {"detail": "Team not found"})
     lookup = client.get(f"{USERS}/{user.id}", headers=superuser_headers)
     assert lookup.status_code == 404
     assert client.get(f"{USERS}/me", headers=user.headers).status_code == 401

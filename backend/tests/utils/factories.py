@@ -71,10 +71,34 @@ def create_user(
 
 
 def create_item(
-    client: TestClient, headers: dict[str, str], **fields: object
+    client: TestClient,
+    headers: dict[str, str],
+    team_id: str | None = None,
+    **fields: object,
 ) -> dict[str, object]:
+    """An item in the team (the caller's personal team by default)."""
     body = {"title": random_lower_string(10), **fields}
-    response = client.post(f"{API}/items/", headers=headers, json=body)
+    params = {"team_id": team_id} if team_id else {}
+    response = client.post(f"{API}/items/", headers=headers, json=body, params=params)
     assert response.status_code == 201, response.text
     item: dict[str, object] = response.json()
     return item
+
+
+def personal_team(client: TestClient, headers: dict[str, str]) -> str:
+    """The id of the caller's personal team (the first of their teams)."""
+    response = client.get(f"{API}/teams/", headers=headers, params={"limit": 1})
+    assert response.status_code == 200, response.text
+    team = response.json()["data"][0]
+    assert team["is_personal"] is True
+    return str(team["id"])
+
+
+def create_team(
+    client: TestClient, headers: dict[str, str], name: str | None = None
+) -> str:
+    """A new shared team owned by the caller; its id."""
+    body = {"name": name or f"Team {random_lower_string(6)}"}
+    response = client.post(f"{API}/teams/", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, JobsReadJobsData, JobsReadJobsErrors, JobsReadJobsResponses, JobsRetryJobData, JobsRetryJobErrors, JobsRetryJobResponses, LoginAuthorizeData, LoginAuthorizeErrors, LoginCallbackData, LoginCallbackErrors, LoginConfirmLinkData, LoginConfirmLinkErrors, LoginConfirmLinkResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLoginTwoFactorData, LoginLoginTwoFactorErrors, LoginLoginTwoFactorResponses, LoginLogoutData, LoginLogoutResponses, LoginReadProvidersData, LoginReadProvidersResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginStartLinkData, LoginStartLinkErrors, LoginStartLinkResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteIdentityData, UsersDeleteIdentityErrors, UsersDeleteIdentityResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersDisableTwoFactorData, UsersDisableTwoFactorErrors, UsersDisableTwoFactorResponses, UsersEnableTwoFactorData, UsersEnableTwoFactorErrors, UsersEnableTwoFactorResponses, UsersReadIdentitiesData, UsersReadIdentitiesResponses, UsersReadTwoFactorData, UsersReadTwoFactorResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersResetTwoFactorData, UsersResetTwoFactorErrors, UsersResetTwoFactorResponses, UsersSetupTwoFactorData, UsersSetupTwoFactorResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
+import type { AuditReadAuditEventsData, AuditReadAuditEventsErrors, AuditReadAuditEventsResponses, ItemsCreateItemData, ItemsCreateItemErrors, ItemsCreateItemResponses, ItemsDeleteItemData, ItemsDeleteItemErrors, ItemsDeleteItemResponses, ItemsReadItemData, ItemsReadItemErrors, ItemsReadItemResponses, ItemsReadItemsData, ItemsReadItemsErrors, ItemsReadItemsResponses, ItemsUpdateItemData, ItemsUpdateItemErrors, ItemsUpdateItemResponses, JobsReadJobsData, JobsReadJobsErrors, JobsReadJobsResponses, JobsRetryJobData, JobsRetryJobErrors, JobsRetryJobResponses, LoginAuthorizeData, LoginAuthorizeErrors, LoginCallbackData, LoginCallbackErrors, LoginConfirmLinkData, LoginConfirmLinkErrors, LoginConfirmLinkResponses, LoginLoginAccessTokenData, LoginLoginAccessTokenErrors, LoginLoginAccessTokenResponses, LoginLoginTwoFactorData, LoginLoginTwoFactorErrors, LoginLoginTwoFactorResponses, LoginLogoutData, LoginLogoutResponses, LoginReadProvidersData, LoginReadProvidersResponses, LoginRecoverPasswordData, LoginRecoverPasswordErrors, LoginRecoverPasswordHtmlContentData, LoginRecoverPasswordHtmlContentErrors, LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordResponses, LoginRefreshAccessTokenData, LoginRefreshAccessTokenErrors, LoginRefreshAccessTokenResponses, LoginResetPasswordData, LoginResetPasswordErrors, LoginResetPasswordResponses, LoginStartLinkData, LoginStartLinkErrors, LoginStartLinkResponses, LoginTestTokenData, LoginTestTokenResponses, PrivateCreateUserData, PrivateCreateUserErrors, PrivateCreateUserResponses, TeamsAcceptInvitationData, TeamsAcceptInvitationErrors, TeamsAcceptInvitationResponses, TeamsCreateInvitationData, TeamsCreateInvitationErrors, TeamsCreateInvitationResponses, TeamsCreateTeamData, TeamsCreateTeamErrors, TeamsCreateTeamResponses, TeamsDeleteInvitationData, TeamsDeleteInvitationErrors, TeamsDeleteInvitationResponses, TeamsDeleteMemberData, TeamsDeleteMemberErrors, TeamsDeleteMemberResponses, TeamsDeleteTeamData, TeamsDeleteTeamErrors, TeamsDeleteTeamResponses, TeamsReadInvitationsData, TeamsReadInvitationsErrors, TeamsReadInvitationsResponses, TeamsReadMembersData, TeamsReadMembersErrors, TeamsReadMembersResponses, TeamsReadTeamData, TeamsReadTeamErrors, TeamsReadTeamResponses, TeamsReadTeamsData, TeamsReadTeamsErrors, TeamsReadTeamsResponses, TeamsUpdateMemberData, TeamsUpdateMemberErrors, TeamsUpdateMemberResponses, TeamsUpdateTeamData, TeamsUpdateTeamErrors, TeamsUpdateTeamResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersDeleteIdentityData, UsersDeleteIdentityErrors, UsersDeleteIdentityResponses, UsersDeleteUserData, UsersDeleteUserErrors, UsersDeleteUserMeData, UsersDeleteUserMeResponses, UsersDeleteUserResponses, UsersDisableTwoFactorData, UsersDisableTwoFactorErrors, UsersDisableTwoFactorResponses, UsersEnableTwoFactorData, UsersEnableTwoFactorErrors, UsersEnableTwoFactorResponses, UsersReadIdentitiesData, UsersReadIdentitiesResponses, UsersReadTwoFactorData, UsersReadTwoFactorResponses, UsersReadUserByIdData, UsersReadUserByIdErrors, UsersReadUserByIdResponses, UsersReadUserMeData, UsersReadUserMeResponses, UsersReadUsersData, UsersReadUsersErrors, UsersReadUsersResponses, UsersRegisterUserData, UsersRegisterUserErrors, UsersRegisterUserResponses, UsersResendVerificationEmailData, UsersResendVerificationEmailErrors, UsersResendVerificationEmailResponses, UsersResetTwoFactorData, UsersResetTwoFactorErrors, UsersResetTwoFactorResponses, UsersSetupTwoFactorData, UsersSetupTwoFactorResponses, UsersUpdatePasswordMeData, UsersUpdatePasswordMeErrors, UsersUpdatePasswordMeResponses, UsersUpdateUserData, UsersUpdateUserErrors, UsersUpdateUserMeData, UsersUpdateUserMeErrors, UsersUpdateUserMeResponses, UsersUpdateUserResponses, UsersVerifyEmailData, UsersVerifyEmailErrors, UsersVerifyEmailResponses, UtilsHealthCheckData, UtilsHealthCheckResponses, UtilsHealthData, UtilsHealthResponses, UtilsReadinessData, UtilsReadinessErrors, UtilsReadinessResponses, UtilsTestEmailData, UtilsTestEmailErrors, UtilsTestEmailResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -28,7 +28,8 @@ export const utilsHealth = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * Read Items
  *
- * Items newest first: the caller's own, or everyone's for a superuser.
+ * A team's items, newest first (the caller's personal team unless `team_id`
+ * names another).
  *
  * Page with `skip` and `limit`, or follow `next_cursor` for pages deep in a long list.
  */
@@ -41,7 +42,8 @@ export const itemsReadItems = <ThrowOnError extends boolean = false>(options?: O
 /**
  * Create Item
  *
- * Create an item owned by the caller.
+ * Create an item in a team (the caller's personal team unless `team_id` names
+ * another); the caller is recorded as its owner.
  */
 export const itemsCreateItem = <ThrowOnError extends boolean = false>(options: Options<ItemsCreateItemData, ThrowOnError>) => (options.client ?? client).post<ItemsCreateItemResponses, ItemsCreateItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -56,7 +58,7 @@ export const itemsCreateItem = <ThrowOnError extends boolean = false>(options: O
 /**
  * Delete Item
  *
- * Delete an item of the caller's (any item for a superuser).
+ * Delete an item: a member, one they created; an admin or owner, any of the team's.
  */
 export const itemsDeleteItem = <ThrowOnError extends boolean = false>(options: Options<ItemsDeleteItemData, ThrowOnError>) => (options.client ?? client).delete<ItemsDeleteItemResponses, ItemsDeleteItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -67,7 +69,7 @@ export const itemsDeleteItem = <ThrowOnError extends boolean = false>(options: O
 /**
  * Read Item
  *
- * An item of the caller's (any item for a superuser); 404 for someone else's.
+ * An item of one of the caller's teams; 404 for another team's.
  */
 export const itemsReadItem = <ThrowOnError extends boolean = false>(options: Options<ItemsReadItemData, ThrowOnError>) => (options.client ?? client).get<ItemsReadItemResponses, ItemsReadItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -79,10 +81,173 @@ export const itemsReadItem = <ThrowOnError extends boolean = false>(options: Opt
  * Update Item
  *
  * Change an item's title or description; fields left out keep their value.
+ * A member changes the items they created; an admin or owner, any of the team's.
  */
 export const itemsUpdateItem = <ThrowOnError extends boolean = false>(options: Options<ItemsUpdateItemData, ThrowOnError>) => (options.client ?? client).put<ItemsUpdateItemResponses, ItemsUpdateItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/items/{item_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Teams
+ *
+ * The caller's teams and their role in each, oldest first (the personal team
+ * first).
+ */
+export const teamsReadTeams = <ThrowOnError extends boolean = false>(options?: Options<TeamsReadTeamsData, ThrowOnError>) => (options?.client ?? client).get<TeamsReadTeamsResponses, TeamsReadTeamsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/',
+    ...options
+});
+
+/**
+ * Create Team
+ *
+ * Create a team; the caller is its owner.
+ */
+export const teamsCreateTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsCreateTeamData, ThrowOnError>) => (options.client ?? client).post<TeamsCreateTeamResponses, TeamsCreateTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Team
+ *
+ * Delete a team and everything in it (owner). A personal team cannot be deleted.
+ */
+export const teamsDeleteTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteTeamData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteTeamResponses, TeamsDeleteTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}',
+    ...options
+});
+
+/**
+ * Read Team
+ *
+ * A team the caller is in, with their role (404 for any other).
+ */
+export const teamsReadTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsReadTeamData, ThrowOnError>) => (options.client ?? client).get<TeamsReadTeamResponses, TeamsReadTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}',
+    ...options
+});
+
+/**
+ * Update Team
+ *
+ * Rename a team (owner).
+ */
+export const teamsUpdateTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsUpdateTeamData, ThrowOnError>) => (options.client ?? client).patch<TeamsUpdateTeamResponses, TeamsUpdateTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Members
+ *
+ * A team's members and their roles, longest-standing first.
+ */
+export const teamsReadMembers = <ThrowOnError extends boolean = false>(options: Options<TeamsReadMembersData, ThrowOnError>) => (options.client ?? client).get<TeamsReadMembersResponses, TeamsReadMembersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/members',
+    ...options
+});
+
+/**
+ * Delete Member
+ *
+ * Remove a member (admin; an owner to remove an owner), or leave the team
+ * (anyone, with their own id). The last owner cannot go (409); the rows they
+ * created stay with the team.
+ */
+export const teamsDeleteMember = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteMemberData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteMemberResponses, TeamsDeleteMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/members/{user_id}',
+    ...options
+});
+
+/**
+ * Update Member
+ *
+ * Change a member's role (admin). Giving or taking ownership takes an owner,
+ * and a team keeps at least one owner (409): to hand a team over, make someone
+ * else an owner, then step down.
+ */
+export const teamsUpdateMember = <ThrowOnError extends boolean = false>(options: Options<TeamsUpdateMemberData, ThrowOnError>) => (options.client ?? client).patch<TeamsUpdateMemberResponses, TeamsUpdateMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/members/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Invitations
+ *
+ * A team's pending invitations, newest first (admin).
+ */
+export const teamsReadInvitations = <ThrowOnError extends boolean = false>(options: Options<TeamsReadInvitationsData, ThrowOnError>) => (options.client ?? client).get<TeamsReadInvitationsResponses, TeamsReadInvitationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/invitations',
+    ...options
+});
+
+/**
+ * Create Invitation
+ *
+ * Invite an email address to a shared team (admin): a single-use link is
+ * emailed, which works for that address only, after signing in, until it expires
+ * (`TEAM_INVITATION_EXPIRE_DAYS`). Inviting the address again replaces the pending
+ * invitation; a member's address is refused (409).
+ */
+export const teamsCreateInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsCreateInvitationData, ThrowOnError>) => (options.client ?? client).post<TeamsCreateInvitationResponses, TeamsCreateInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Invitation
+ *
+ * Revoke a pending invitation (admin): its link stops working.
+ */
+export const teamsDeleteInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteInvitationData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteInvitationResponses, TeamsDeleteInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/invitations/{invitation_id}',
+    ...options
+});
+
+/**
+ * Accept Invitation
+ *
+ * Join the team an invitation is for. The caller must be signed in with the
+ * invited address (403 otherwise, and the invitation stays); an unknown, expired
+ * or used invitation is 404.
+ */
+export const teamsAcceptInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsAcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<TeamsAcceptInvitationResponses, TeamsAcceptInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/invitations/accept',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -552,7 +717,8 @@ export const utilsHealthCheck = <ThrowOnError extends boolean = false>(options?:
 /**
  * Readiness
  *
- * Readiness: the database answers a query (503 when it does not).
+ * Readiness: the database answers a query (503 when it does not, and from the
+ * moment the server is told to stop, while it still serves).
  */
 export const utilsReadiness = <ThrowOnError extends boolean = false>(options?: Options<UtilsReadinessData, ThrowOnError>) => (options?.client ?? client).get<UtilsReadinessResponses, UtilsReadinessErrors, ThrowOnError>({ url: '/api/v1/utils/ready/', ...options });
 

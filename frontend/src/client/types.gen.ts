@@ -44,7 +44,7 @@ export type AuditEventPublic = {
 /**
  * AuditEventType
  */
-export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used';
+export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used' | 'team_created' | 'team_renamed' | 'team_deleted' | 'team_member_added' | 'team_member_removed' | 'team_role_changed' | 'team_ownership_changed' | 'team_invitation_created' | 'team_invitation_revoked' | 'team_invitation_accepted' | 'superuser_team_access';
 
 /**
  * AuditEventsPublic
@@ -101,6 +101,23 @@ export type HttpValidationError = {
 };
 
 /**
+ * InvitationAccept
+ */
+export type InvitationAccept = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
+ * InvitedRole
+ *
+ * The roles an invitation may offer; ownership is given by an owner, later.
+ */
+export type InvitedRole = 'admin' | 'member';
+
+/**
  * ItemCreate
  */
 export type ItemCreate = {
@@ -131,9 +148,13 @@ export type ItemPublic = {
      */
     id: string;
     /**
+     * Team Id
+     */
+    team_id: string;
+    /**
      * Owner Id
      */
-    owner_id: string;
+    owner_id: string | null;
     /**
      * Created At
      */
@@ -359,6 +380,190 @@ export type SignInProvider = {
      * Display
      */
     display: string;
+};
+
+/**
+ * TeamCreate
+ */
+export type TeamCreate = {
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * TeamInvitationCreate
+ */
+export type TeamInvitationCreate = {
+    /**
+     * Email
+     */
+    email: string;
+    role?: InvitedRole;
+};
+
+/**
+ * TeamInvitationPublic
+ */
+export type TeamInvitationPublic = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Team Id
+     */
+    team_id: string;
+    /**
+     * Email
+     */
+    email: string;
+    role: InvitedRole;
+    /**
+     * Invited By Id
+     */
+    invited_by_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+};
+
+/**
+ * TeamInvitationsPublic
+ */
+export type TeamInvitationsPublic = {
+    /**
+     * Data
+     */
+    data: Array<TeamInvitationPublic>;
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * TeamMemberPublic
+ */
+export type TeamMemberPublic = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Full Name
+     */
+    full_name: string | null;
+    role: TeamRole;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * TeamMemberUpdate
+ */
+export type TeamMemberUpdate = {
+    role: TeamRole;
+};
+
+/**
+ * TeamMembersPublic
+ */
+export type TeamMembersPublic = {
+    /**
+     * Data
+     */
+    data: Array<TeamMemberPublic>;
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * TeamPublic
+ */
+export type TeamPublic = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Is Personal
+     */
+    is_personal: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    role: TeamRole | null;
+};
+
+/**
+ * TeamRole
+ *
+ * What a member may do in a team: a member creates rows and changes their own;
+ * an admin also manages members, invitations and every row; an owner also renames
+ * and deletes the team and makes other owners.
+ */
+export type TeamRole = 'owner' | 'admin' | 'member';
+
+/**
+ * TeamUpdate
+ */
+export type TeamUpdate = {
+    /**
+     * Name
+     */
+    name?: string;
+};
+
+/**
+ * TeamsPublic
+ */
+export type TeamsPublic = {
+    /**
+     * Data
+     */
+    data: Array<TeamPublic>;
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Next Cursor
+     *
+     * Pass as `cursor` to read the page after this one; null on the last page.
+     */
+    next_cursor?: string | null;
 };
 
 /**
@@ -766,6 +971,12 @@ export type ItemsReadItemsData = {
     path?: never;
     query?: {
         /**
+         * Team Id
+         *
+         * The team: one the caller is in. Left out: the caller's personal team.
+         */
+        team_id?: string | null;
+        /**
          * Skip
          */
         skip?: number;
@@ -804,7 +1015,14 @@ export type ItemsReadItemsResponse = ItemsReadItemsResponses[keyof ItemsReadItem
 export type ItemsCreateItemData = {
     body: ItemCreate;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Team Id
+         *
+         * The team: one the caller is in. Left out: the caller's personal team.
+         */
+        team_id?: string | null;
+    };
     url: '/api/v1/items/';
 };
 
@@ -915,6 +1133,408 @@ export type ItemsUpdateItemResponses = {
 };
 
 export type ItemsUpdateItemResponse = ItemsUpdateItemResponses[keyof ItemsUpdateItemResponses];
+
+export type TeamsReadTeamsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/teams/';
+};
+
+export type TeamsReadTeamsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadTeamsError = TeamsReadTeamsErrors[keyof TeamsReadTeamsErrors];
+
+export type TeamsReadTeamsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamsPublic;
+};
+
+export type TeamsReadTeamsResponse = TeamsReadTeamsResponses[keyof TeamsReadTeamsResponses];
+
+export type TeamsCreateTeamData = {
+    body: TeamCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/teams/';
+};
+
+export type TeamsCreateTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsCreateTeamError = TeamsCreateTeamErrors[keyof TeamsCreateTeamErrors];
+
+export type TeamsCreateTeamResponses = {
+    /**
+     * Successful Response
+     */
+    201: TeamPublic;
+};
+
+export type TeamsCreateTeamResponse = TeamsCreateTeamResponses[keyof TeamsCreateTeamResponses];
+
+export type TeamsDeleteTeamData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}';
+};
+
+export type TeamsDeleteTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsDeleteTeamError = TeamsDeleteTeamErrors[keyof TeamsDeleteTeamErrors];
+
+export type TeamsDeleteTeamResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TeamsDeleteTeamResponse = TeamsDeleteTeamResponses[keyof TeamsDeleteTeamResponses];
+
+export type TeamsReadTeamData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}';
+};
+
+export type TeamsReadTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadTeamError = TeamsReadTeamErrors[keyof TeamsReadTeamErrors];
+
+export type TeamsReadTeamResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamPublic;
+};
+
+export type TeamsReadTeamResponse = TeamsReadTeamResponses[keyof TeamsReadTeamResponses];
+
+export type TeamsUpdateTeamData = {
+    body: TeamUpdate;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}';
+};
+
+export type TeamsUpdateTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsUpdateTeamError = TeamsUpdateTeamErrors[keyof TeamsUpdateTeamErrors];
+
+export type TeamsUpdateTeamResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamPublic;
+};
+
+export type TeamsUpdateTeamResponse = TeamsUpdateTeamResponses[keyof TeamsUpdateTeamResponses];
+
+export type TeamsReadMembersData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/teams/{team_id}/members';
+};
+
+export type TeamsReadMembersErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadMembersError = TeamsReadMembersErrors[keyof TeamsReadMembersErrors];
+
+export type TeamsReadMembersResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamMembersPublic;
+};
+
+export type TeamsReadMembersResponse = TeamsReadMembersResponses[keyof TeamsReadMembersResponses];
+
+export type TeamsDeleteMemberData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/members/{user_id}';
+};
+
+export type TeamsDeleteMemberErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsDeleteMemberError = TeamsDeleteMemberErrors[keyof TeamsDeleteMemberErrors];
+
+export type TeamsDeleteMemberResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TeamsDeleteMemberResponse = TeamsDeleteMemberResponses[keyof TeamsDeleteMemberResponses];
+
+export type TeamsUpdateMemberData = {
+    body: TeamMemberUpdate;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/members/{user_id}';
+};
+
+export type TeamsUpdateMemberErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsUpdateMemberError = TeamsUpdateMemberErrors[keyof TeamsUpdateMemberErrors];
+
+export type TeamsUpdateMemberResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamMemberPublic;
+};
+
+export type TeamsUpdateMemberResponse = TeamsUpdateMemberResponses[keyof TeamsUpdateMemberResponses];
+
+export type TeamsReadInvitationsData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/teams/{team_id}/invitations';
+};
+
+export type TeamsReadInvitationsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadInvitationsError = TeamsReadInvitationsErrors[keyof TeamsReadInvitationsErrors];
+
+export type TeamsReadInvitationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamInvitationsPublic;
+};
+
+export type TeamsReadInvitationsResponse = TeamsReadInvitationsResponses[keyof TeamsReadInvitationsResponses];
+
+export type TeamsCreateInvitationData = {
+    body: TeamInvitationCreate;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/invitations';
+};
+
+export type TeamsCreateInvitationErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsCreateInvitationError = TeamsCreateInvitationErrors[keyof TeamsCreateInvitationErrors];
+
+export type TeamsCreateInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    201: TeamInvitationPublic;
+};
+
+export type TeamsCreateInvitationResponse = TeamsCreateInvitationResponses[keyof TeamsCreateInvitationResponses];
+
+export type TeamsDeleteInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Invitation Id
+         */
+        invitation_id: string;
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/invitations/{invitation_id}';
+};
+
+export type TeamsDeleteInvitationErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsDeleteInvitationError = TeamsDeleteInvitationErrors[keyof TeamsDeleteInvitationErrors];
+
+export type TeamsDeleteInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TeamsDeleteInvitationResponse = TeamsDeleteInvitationResponses[keyof TeamsDeleteInvitationResponses];
+
+export type TeamsAcceptInvitationData = {
+    body: InvitationAccept;
+    path?: never;
+    query?: never;
+    url: '/api/v1/invitations/accept';
+};
+
+export type TeamsAcceptInvitationErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsAcceptInvitationError = TeamsAcceptInvitationErrors[keyof TeamsAcceptInvitationErrors];
+
+export type TeamsAcceptInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamPublic;
+};
+
+export type TeamsAcceptInvitationResponse = TeamsAcceptInvitationResponses[keyof TeamsAcceptInvitationResponses];
 
 export type UsersReadUsersData = {
     body?: never;
@@ -1804,7 +2424,7 @@ export type UtilsReadinessData = {
 
 export type UtilsReadinessErrors = {
     /**
-     * The database is unreachable
+     * The database is unreachable, or the server is stopping
      */
     503: unknown;
 };

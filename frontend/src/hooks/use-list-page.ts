@@ -21,6 +21,7 @@ import {
   parseListSearch,
   pastTheEnd,
 } from "@/lib/paging"
+import { useCurrentTeam } from "@/lib/team"
 
 /** A list endpoint's page as a query: the options for the page at `position`. */
 export type ListQuery<Page extends ListResponse<unknown>, Key extends QueryKey> = (
@@ -47,12 +48,18 @@ export interface ListState<Row> {
   goToFirstPage: () => void
 }
 
-/** The list a trail of cursors belongs to: this user's list at this path, with its filters. */
-function listIdentity(userId: string, pathname: string, search: Record<string, unknown>): string {
+/** The list a trail of cursors belongs to: this user's list at this path, in this
+ * team, with its filters. */
+function listIdentity(
+  userId: string,
+  teamId: string,
+  pathname: string,
+  search: Record<string, unknown>,
+): string {
   const filters = Object.entries(search)
     .filter(([key, value]) => key !== "page" && key !== "cursor" && value !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
-  return JSON.stringify([userId, pathname, filters])
+  return JSON.stringify([userId, teamId, pathname, filters])
 }
 
 /**
@@ -67,7 +74,7 @@ export function useListPage<Page extends ListResponse<unknown>, Key extends Quer
   const { page = 1, cursor } = parseListSearch(search)
   const pathname = useLocation({ select: (location) => location.pathname })
   const navigate = useNavigate()
-  const list = listIdentity(useCurrentUser().id, pathname, search)
+  const list = listIdentity(useCurrentUser().id, useCurrentTeam().id, pathname, search)
 
   const result = useQuery({
     ...query(pagePosition({ page, cursor })),

@@ -5,6 +5,9 @@ import {
   itemsReadItems,
   jobsReadJobs,
   loginReadProviders,
+  teamsReadInvitations,
+  teamsReadMembers,
+  teamsReadTeams,
   usersReadIdentities,
   usersReadTwoFactor,
   usersReadUserMe,
@@ -20,10 +23,45 @@ export const currentUserQuery = queryOptions({
   staleTime: 60_000,
 })
 
-export const itemsQuery = (position: PagePosition) =>
+/** A team's items (`teamId`: the team switcher's choice). */
+export const itemsQuery = (position: PagePosition, teamId: string) =>
   queryOptions({
-    queryKey: ["items", position],
-    queryFn: async () => (await itemsReadItems({ query: position, throwOnError: true })).data,
+    queryKey: ["items", teamId, position],
+    queryFn: async () =>
+      (await itemsReadItems({ query: { ...position, team_id: teamId }, throwOnError: true })).data,
+  })
+
+/** The caller's teams (a handful: the first page holds them all). */
+export const teamsQuery = queryOptions({
+  queryKey: ["teams"],
+  queryFn: async () => (await teamsReadTeams({ query: { limit: 100 }, throwOnError: true })).data,
+  staleTime: 60_000,
+})
+
+export const membersQuery = (teamId: string) =>
+  queryOptions({
+    queryKey: ["teams", teamId, "members"],
+    queryFn: async () =>
+      (
+        await teamsReadMembers({
+          path: { team_id: teamId },
+          query: { limit: 100 },
+          throwOnError: true,
+        })
+      ).data,
+  })
+
+export const invitationsQuery = (teamId: string) =>
+  queryOptions({
+    queryKey: ["teams", teamId, "invitations"],
+    queryFn: async () =>
+      (
+        await teamsReadInvitations({
+          path: { team_id: teamId },
+          query: { limit: 100 },
+          throwOnError: true,
+        })
+      ).data,
   })
 
 export const usersQuery = (position: PagePosition) =>

@@ -1,7 +1,7 @@
 import { createFileRoute, Outlet, redirect } from "@tanstack/react-router"
 import { AppShell } from "@/components/layout/app-shell"
 import { isApiError } from "@/lib/errors"
-import { currentUserQuery } from "@/lib/queries"
+import { currentUserQuery, teamsQuery } from "@/lib/queries"
 
 /** Every page behind login: logged-out visitors are sent to log in, and back here after. */
 export const Route = createFileRoute("/_app")({
@@ -10,6 +10,7 @@ export const Route = createFileRoute("/_app")({
     if (!context.session.isAuthenticated) throw toLogin()
     try {
       await context.queryClient.ensureQueryData(currentUserQuery)
+      await context.queryClient.ensureQueryData(teamsQuery)
     } catch (error) {
       if (isApiError(error, 401)) throw toLogin()
       throw error

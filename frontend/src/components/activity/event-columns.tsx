@@ -27,6 +27,17 @@ export const EVENTS: Record<AuditEventType, { label: string; tone: Tone }> = {
   two_factor_reset: { label: "Two-factor reset", tone: "red" },
   two_factor_failed: { label: "Wrong authentication code", tone: "amber" },
   recovery_code_used: { label: "Recovery code used", tone: "amber" },
+  team_created: { label: "Team created", tone: "green" },
+  team_renamed: { label: "Team renamed", tone: "gray" },
+  team_deleted: { label: "Team deleted", tone: "red" },
+  team_member_added: { label: "Member added", tone: "green" },
+  team_member_removed: { label: "Member removed", tone: "amber" },
+  team_role_changed: { label: "Team role changed", tone: "amber" },
+  team_ownership_changed: { label: "Team ownership changed", tone: "amber" },
+  team_invitation_created: { label: "Invitation sent", tone: "indigo" },
+  team_invitation_revoked: { label: "Invitation revoked", tone: "gray" },
+  team_invitation_accepted: { label: "Invitation accepted", tone: "green" },
+  superuser_team_access: { label: "Superuser entered a team", tone: "red" },
 }
 
 export const EVENT_TYPES = Object.keys(EVENTS) as AuditEventType[]

@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button"
 import { Dialog, DialogFooter } from "@/components/ui/dialog"
 import { InputField, TextareaField } from "@/components/ui/field"
 import { type ItemValues, itemSchema, MAX_TEXT, orNull } from "@/lib/schemas"
+import { useCurrentTeam } from "@/lib/team"
 import { toast } from "@/lib/toast"
 
 export interface ItemDialogProps {
@@ -44,6 +45,7 @@ function ItemForm({
   onCreated?: (item: ItemPublic) => void
 }) {
   const queryClient = useQueryClient()
+  const team = useCurrentTeam()
   const form = useForm<ItemValues>({
     resolver: zodResolver(itemSchema),
     defaultValues: { title: item?.title ?? "", description: item?.description ?? "" },
@@ -53,7 +55,7 @@ function ItemForm({
       const body = { title: values.title.trim(), description: orNull(values.description) }
       return item
         ? (await itemsUpdateItem({ path: { item_id: item.id }, body, throwOnError: true })).data
-        : (await itemsCreateItem({ body, throwOnError: true })).data
+        : (await itemsCreateItem({ body, query: { team_id: team.id }, throwOnError: true })).data
     },
     onSuccess: async (saved) => {
       toast.success(item ? "Item updated" : "Item added", `“${saved.title}”`)

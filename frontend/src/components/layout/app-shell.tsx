@@ -8,15 +8,18 @@ import {
   Menu as MenuIcon,
   Settings,
   Users,
+  UsersRound,
   Workflow,
 } from "lucide-react"
 import { type ReactNode, useState } from "react"
 import { Brand } from "@/components/brand"
+import { TeamSwitcher } from "@/components/teams/team-switcher"
 import { Badge } from "@/components/ui/badge"
 import { Dialog } from "@/components/ui/dialog"
 import { Menu } from "@/components/ui/menu"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { useLogout } from "@/hooks/use-logout"
+import { useHasTeams } from "@/lib/team"
 import { cn } from "@/lib/utils"
 import { ShellContent } from "./page-main"
 import { UserAvatar } from "./user-avatar"
@@ -24,6 +27,8 @@ import { UserAvatar } from "./user-avatar"
 const NAV = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard, superuserOnly: false },
   { to: "/items", label: "Items", icon: List, superuserOnly: false },
+  // Shown once the user is in a team besides their personal one.
+  { to: "/team", label: "Team", icon: UsersRound, superuserOnly: false, teamsOnly: true },
   { to: "/admin", label: "Admin", icon: Users, superuserOnly: true },
   { to: "/activity", label: "Activity", icon: History, superuserOnly: true },
   { to: "/jobs", label: "Jobs", icon: Workflow, superuserOnly: true },
@@ -32,9 +37,13 @@ const NAV = [
 
 function NavLinks({ onNavigate }: { onNavigate?: () => void }) {
   const user = useCurrentUser()
+  const hasTeams = useHasTeams()
+  const shown = NAV.filter(
+    (item) => (!item.superuserOnly || user.is_superuser) && (!("teamsOnly" in item) || hasTeams),
+  )
   return (
     <ul className="space-y-1">
-      {NAV.filter((item) => !item.superuserOnly || user.is_superuser).map((item) => (
+      {shown.map((item) => (
         <li key={item.to}>
           <Link
             to={item.to}
@@ -125,6 +134,7 @@ export function AppShell({ children }: { children: ReactNode }) {
               <Brand />
             </Link>
           </div>
+          <TeamSwitcher className="px-5 pt-2" />
           <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4">
             <NavLinks />
           </nav>
@@ -174,6 +184,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           <div className="px-5 pb-2">
             <Brand />
           </div>
+          <TeamSwitcher className="px-5 pt-2" />
           <nav aria-label="Main" className="flex-1 px-3 py-4">
             <NavLinks onNavigate={() => setDrawerOpen(false)} />
           </nav>

@@ -8,6 +8,7 @@ import { useCurrentUser } from "@/hooks/use-current-user"
 import { usePageTitle } from "@/hooks/use-page-title"
 import { FIRST_PAGE } from "@/lib/paging"
 import { itemsQuery, usersQuery } from "@/lib/queries"
+import { useCurrentTeam } from "@/lib/team"
 import { cn, formatDate } from "@/lib/utils"
 
 export const Route = createFileRoute("/_app/")({
@@ -67,7 +68,8 @@ function StatCard({
 function Dashboard() {
   usePageTitle("Dashboard")
   const user = useCurrentUser()
-  const items = useQuery(itemsQuery(FIRST_PAGE))
+  const team = useCurrentTeam()
+  const items = useQuery(itemsQuery(FIRST_PAGE, team.id))
   const users = useQuery({ ...usersQuery(FIRST_PAGE), enabled: user.is_superuser })
   const name = user.full_name?.trim() || user.email
 

@@ -8,12 +8,12 @@ import { ListPage } from "@/components/list/list-page"
 import { Button } from "@/components/ui/button"
 import { EmptyState } from "@/components/ui/card"
 import { ConfirmDialog } from "@/components/ui/confirm-dialog"
-import { useCurrentUser } from "@/hooks/use-current-user"
 import { useListPage } from "@/hooks/use-list-page"
 import { usePageTitle } from "@/hooks/use-page-title"
 import { useDeleteRow, useRowDialog } from "@/hooks/use-row-actions"
-import { parseListSearch } from "@/lib/paging"
+import { type PagePosition, parseListSearch } from "@/lib/paging"
 import { itemsQuery } from "@/lib/queries"
+import { useCurrentTeam, useHasTeams } from "@/lib/team"
 import { toast } from "@/lib/toast"
 
 export const Route = createFileRoute("/_app/items")({
@@ -23,8 +23,9 @@ export const Route = createFileRoute("/_app/items")({
 
 function ItemsPage() {
   usePageTitle("Items")
-  const user = useCurrentUser()
-  const list = useListPage(itemsQuery)
+  const team = useCurrentTeam()
+  const hasTeams = useHasTeams()
+  const list = useListPage((position: PagePosition) => itemsQuery(position, team.id))
   const editor = useRowDialog<ItemPublic>()
   const remove = useDeleteRow({
     remove: (item: ItemPublic) =>
@@ -44,7 +45,9 @@ function ItemsPage() {
     <ListPage
       title="Items"
       description={
-        user.is_superuser ? "Every user's items, newest first." : "Your items, newest first."
+        hasTeams && !team.is_personal
+          ? `The items of ${team.name}, newest first.`
+          : "Your items, newest first."
       }
       actions={list.total > 0 ? addButton : undefined}
       list={list}

@@ -5,12 +5,13 @@ import { LinkedAccounts } from "@/components/settings/linked-accounts"
 import { PasswordForm } from "@/components/settings/password-form"
 import { ProfileForm } from "@/components/settings/profile-form"
 import { TwoFactorSettings } from "@/components/settings/two-factor"
+import { CreateTeam } from "@/components/teams/create-team"
 import { PageHeader } from "@/components/ui/card"
 import { Tabs } from "@/components/ui/tabs"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { usePageTitle } from "@/hooks/use-page-title"
 
-const TABS = ["profile", "password", "sign-in", "appearance", "danger"] as const
+const TABS = ["profile", "password", "sign-in", "appearance", "teams", "danger"] as const
 type Tab = (typeof TABS)[number]
 
 const LABELS: Record<Tab, string> = {
@@ -18,6 +19,7 @@ const LABELS: Record<Tab, string> = {
   password: "Password",
   "sign-in": "Sign-in",
   appearance: "Appearance",
+  teams: "Teams",
   danger: "Danger zone",
 }
 
@@ -70,6 +72,7 @@ function SettingsPage() {
           </div>
         )}
         {tab === "appearance" && <AppearanceSettings />}
+        {tab === "teams" && <CreateTeam />}
         {tab === "danger" && <DeleteAccount />}
       </Tabs>
     </div>
