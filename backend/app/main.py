@@ -15,6 +15,7 @@ from app.core.rate_limit import RateLimiter, key_prefix
 from app.edge import install_edge
 from app.edge.drain import Drain
 from app.edge.frontend import serve_frontend
+from app.jobs.metrics import register_queue_metrics
 from app.jobs.worker import worker_in_background
 from app.observability import Observability
 from app.oidc import Providers
@@ -43,6 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prefix=key_prefix(settings.PROJECT_NAME),
     )
     app.state.drain.install()
+    register_queue_metrics(settings)
     async with AsyncExitStack() as stack:
         if settings.JOBS_WORKER_IN_PROCESS:
             await stack.enter_async_context(worker_in_background(settings, db))

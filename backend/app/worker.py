@@ -10,6 +10,7 @@ import asyncio
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logging import configure_logging
+from app.jobs.metrics import register_queue_metrics
 from app.jobs.worker import run_worker
 from app.observability.exporter import Exporter, server_folder
 
@@ -18,6 +19,7 @@ async def main(settings: Settings) -> None:
     db = Database(settings)
     await db.open()
     # Its own metrics port, as the API's processes have (METRICS_PORT, 0: none).
+    register_queue_metrics(settings)
     exporter = Exporter(server_folder(), settings.METRICS_PORT)
     if settings.METRICS_PORT:
         exporter.start()

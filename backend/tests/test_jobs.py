@@ -33,6 +33,7 @@ from tests.conftest import FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD, make_setti
 from tests.utils.balancer import instance_environment
 from tests.utils.factories import API, login, random_email, random_password
 from tests.utils.jobs import run_jobs
+from tests.utils.metrics import scrape, series
 from tests.utils.smtp import Mailbox, Receiver, free_port
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
@@ -532,3 +533,45 @@ def test_a_retried_job_runs_at_once_not_at_the_next_poll(
 
     assert inbox.received[0]["To"] == email_to
     assert took < 2.5  # workers poll every 5 s; the retry wakes them
+
+
+def test_a_worker_reports_the_queue_and_the_jobs_that_failed_for_good(
+    database_url: str, client: TestClient, superuser_headers: dict[str, str]
+) -> None:
+    metrics_port = free_port()
+    settings = make_settings(
+        database_url,
+        free_port(),  # nobody listens there: every send fails
+        METRICS_PORT=metrics_port,
+        JOBS_MAX_ATTEMPTS=2,
+        JOBS_RETRY_BACKOFF_SECONDS=0,
+    )
+    for _ in range(2):
+        queued = client.post(
+            f"{API}/utils/test-email/",
+            headers=superuser_headers,
+            json={"email_to": random_email()},
+        )
+        assert queued.status_code == 202
+    with worker_process(settings):
+
+        def both_failed() -> bool:
+            try:
+                found = scrape(metrics_port)
+            except httpx.TransportError:
+                return False
+            return series(found, "jobs_queued", "state").get(("failed",)) == 2
+
+        wait_until(both_failed, 60, "two failed jobs on the metrics port")
+        samples = scrape(metrics_port)
+
+    assert series(samples, "jobs_queued", "state") == {
+        ("todo",): 0,
+        ("doing",): 0,
+        ("succeeded",): 0,
+        ("failed",): 2,
+        ("cancelled",): 0,
+        ("aborted",): 0,
+    }
+    # Counted once each, at the last of their two tries.
+    assert series(samples, "jobs_failed_total", "kind") == {("send_email",): 2}

@@ -20,6 +20,7 @@ from procrastinate.worker import Worker
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.jobs.metrics import count_failed_jobs
 from app.jobs.tasks import build_queue
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def _worker(
         shutdown_graceful_timeout=settings.JOBS_SHUTDOWN_GRACE_SECONDS,
         update_heartbeat_interval=max(stalled_after / 6, 0.2),
         stalled_worker_timeout=stalled_after,
+        worker_middleware=[count_failed_jobs] if settings.METRICS_PORT else [],
     )
 
 
