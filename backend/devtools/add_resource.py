@@ -470,8 +470,8 @@ def add_backend(changes: Changes, names: Names, fields: list[FieldSpec]) -> None
     api = BACKEND / "app/api/main.py"
     changes.edit(
         api,
-        "from app.api.routes import ",
-        f"from app.api.routes import {names.names}, ",
+        "from app.api.routes import (\n",
+        f"from app.api.routes import (\n    {names.names},\n",
     )
     changes.edit(
         api,
