@@ -7,8 +7,8 @@ each), differing only in their settings:
 - metrics on and tracing on, every request traced (OTEL_EXPORTER_OTLP_ENDPOINT set),
   the spans sent over OTLP/HTTP to a sink in this process that decodes and counts them.
 
-GET /users/me and GET /items/{id} are measured at c=32 on each, in rounds whose order
-rotates, so that drift from other load on the machine falls on every variant alike.
+GET /users/me and GET /items/{id} are measured at c=32 on each, the three at the same
+time (a wrk each), so that other load on the machine weighs on every variant alike.
 Each measurement gives req/s and the CPU time the server's processes spent per
 request (their user and system time over the run, divided by the requests served).
 A variant's cost is what it adds to the baseline's CPU per request (median over the
@@ -24,6 +24,7 @@ import statistics
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -235,9 +236,8 @@ def main() -> None:
         "command": "python -m bench.observability " + shlex.join(sys.argv[1:]),
         "date": f"{datetime.now():%Y-%m-%d %H:%M}",
         "machine": machine_note(),
-        "measurements": f"{args.rounds} rounds of {seconds} s per endpoint and "
-        f"variant, each after a {WARMUP_SECONDS} s warm-up; the variants' order "
-        "rotates from round to round",
+        "measurements": f"{args.rounds} rounds of {seconds} s per endpoint, each after "
+        f"a {WARMUP_SECONDS} s warm-up, the three variants loaded at the same time",
         "load generator": f"{wrk_version()}, 2 threads, c={CONNECTIONS}",
         "servers": f"`uvicorn --factory {APP_FACTORY} --workers {WORKERS}`, one per "
         "variant, all running throughout",
@@ -280,17 +280,26 @@ def main() -> None:
         }
         sent = dict.fromkeys(servers, 0)
         for number in range(args.rounds):
-            order = chosen[number % len(chosen) :] + chosen[: number % len(chosen)]
             for plan in plans:
-                for variant in order:
-                    measured = measure(
-                        servers[variant.name], plan_files[plan.name], seconds
-                    )
-                    results.setdefault((plan.name, variant.name), []).append(measured)
+                # Every variant under load at the same time: whatever else the
+                # machine does meanwhile weighs on all of them alike.
+                with ThreadPoolExecutor(max_workers=len(chosen)) as pool:
+                    running = {
+                        variant.name: pool.submit(
+                            measure,
+                            servers[variant.name],
+                            plan_files[plan.name],
+                            seconds,
+                        )
+                        for variant in chosen
+                    }
+                for name, future in running.items():
+                    measured = future.result()
+                    results.setdefault((plan.name, name), []).append(measured)
                     result = measured.load
-                    sent[variant.name] += result.requests
+                    sent[name] += result.requests
                     print(
-                        f"round {number + 1}: {plan.name}: {variant.name}: "
+                        f"round {number + 1}: {plan.name}: {name}: "
                         f"{result.rps:,.0f} req/s, "
                         f"{measured.cpu_ms_per_request:.3f} CPU ms per request, "
                         f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
