@@ -9,6 +9,9 @@ every sign-up has an email to send:
 - after, API only: the app now with JOBS_WORKER_IN_PROCESS=false, a `python -m
   app.worker` beside it doing the sends (its CPU reported apart).
 
+After each measurement the run waits until the variant's queue is empty, so that the
+emails one variant still sends do not weigh on the next one's figures.
+
 POST /items/ (queues nothing) and POST /users/signup (queues its verification email)
 are measured at c=32 on each, in rounds whose order rotates. The figure that stays
 steady on a shared machine is the CPU time the server's processes spend per request;
@@ -24,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -49,7 +53,6 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 API = "/api/v1"
 WORKERS = 2
 WARMUP_SECONDS = 2
-SIGN_UPS_PER_PLAN = 20_000  # more than one run sends: every sign-up is a new address
 BEFORE_REF = "689bd90"  # the last commit before the job queue
 
 
@@ -101,6 +104,7 @@ class Variant:
     separate_worker: bool = False
     server: Server | None = None
     worker: subprocess.Popen[bytes] | None = None
+    database_url: str | None = None
     items_plan: list[Request] = field(default_factory=list)
 
 
@@ -129,18 +133,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def sign_up_plan(variant: str, number: int) -> list[Request]:
+    """Sign-ups with a new address each: `{seq}` is filled in per request."""
     tag = f"{slug(variant)}-{number}-{secrets.token_hex(3)}"
+    body = {"email": f"signup-{tag}-{{seq}}@example.com", "password": "bench-password"}
     return [
         Request(
-            "POST",
-            f"{API}/users/signup",
-            None,
-            "application/json",
-            json.dumps(
-                {"email": f"signup-{tag}-{n}@example.com", "password": "bench-password"}
-            ),
+            "POST", f"{API}/users/signup", None, "application/json", json.dumps(body)
         )
-        for n in range(SIGN_UPS_PER_PLAN)
     ]
 
 
@@ -165,6 +164,23 @@ def items_plan(server: Server, env: dict[str, str]) -> list[Request]:
         api.close()
     body = {"title": "Load test item", "description": "load test"}
     return [json_request("POST", f"{API}/items/", token, body)]
+
+
+def wait_for_the_queue(variant: Variant, limit: float = 300) -> None:
+    """Let the emails a run queued go out before the next measurement, so that no
+    variant's sending weighs on another's figures."""
+    if variant.ref is not None or variant.database_url is None:
+        return  # the app before the queue sends within its requests
+    deadline = time.monotonic() + limit
+    with psycopg.connect(variant.database_url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            row = connection.execute(
+                "SELECT count(*) FROM procrastinate_jobs "
+                "WHERE status IN ('todo', 'doing')"
+            ).fetchone()
+            if row is None or row[0] == 0:
+                return
+            time.sleep(0.5)
 
 
 @dataclass(frozen=True)
@@ -247,6 +263,7 @@ def main() -> None:
                 },
             )
             prestart(app_dir, env)
+            variant.database_url = url
             log = out_dir / f"{slug(variant.name)}.log"
             server = Server(
                 variant.name, APP_FACTORY, app_dir, env, log, workers=WORKERS
@@ -283,6 +300,7 @@ def main() -> None:
                         files.append(write_plan(out_dir / "plans" / name, plan))
                     measured = measure(variant, files[0], files[1], args.seconds)
                     results.setdefault((endpoint, variant.name), []).append(measured)
+                    wait_for_the_queue(variant)
                     print(
                         f"round {number + 1}: {endpoint}: {variant.name}: "
                         f"{measured.rps:,.0f} req/s, {measured.cpu_ms:.3f} CPU ms "

@@ -3,6 +3,8 @@
 -- Usage: wrk ... -s plan.lua <url> -- <plan file>
 -- The plan has one request a line, five tab-separated fields ("-" for none):
 --   METHOD  PATH  BEARER_TOKEN  CONTENT_TYPE  BODY
+-- A body may hold {seq}: each request then gets its thread's number and a counter
+-- there, so no two requests of a run send the same body (sign-ups, say).
 -- Each thread walks the plan round-robin from its own offset. Any answer that is not
 -- 2xx counts as an error, as do wrk's socket errors (connect, read, write, timeout).
 -- The done hook prints one line: BENCH_RESULT {json}.
@@ -24,7 +26,11 @@ function init(args)
       if token ~= "-" then headers["Authorization"] = "Bearer " .. token end
       if content_type ~= "-" then headers["Content-Type"] = content_type end
       if body == "-" then body = nil end
-      table.insert(plan, wrk.format(method, path, headers, body))
+      if body and body:find("{seq}", 1, true) then
+        table.insert(plan, {method = method, path = path, headers = headers, body = body})
+      else
+        table.insert(plan, wrk.format(method, path, headers, body))
+      end
     end
   end
   if #plan == 0 then error("empty plan: " .. args[1]) end
@@ -34,7 +40,14 @@ end
 
 function request()
   position = position % #plan + 1
-  return plan[position]
+  local entry = plan[position]
+  if type(entry) == "table" then
+    sequence = (sequence or 0) + 1
+    local seq = thread_number .. "-" .. sequence
+    local body = entry.body:gsub("{seq}", function() return seq end)
+    return wrk.format(entry.method, entry.path, entry.headers, body)
+  end
+  return entry
 end
 
 function response(status, headers, body)
