@@ -385,6 +385,10 @@ def test_a_job_whose_worker_is_killed_runs_on_another_worker(
             took = wait_until(
                 lambda: len(stalling.mailbox.received) == 1, 60, "another worker"
             )
+            # Its send done, the worker records the job's end.
+            wait_until(
+                lambda: job_rows(database_url)[0][1] == "succeeded", 30, "the job's end"
+            )
         stalling.release.set()
 
     # The second worker's start, the stall timeout (3 s) and a few heartbeats.
