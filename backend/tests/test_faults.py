@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -147,6 +148,21 @@ def timed_get(url: str, headers: dict[str, str]) -> tuple[requests.Response, flo
     return response, time.monotonic() - started
 
 
+def assert_recovers(base_url: str, writer: Any) -> None:
+    """Back without a restart of the app: ready, and writes succeed again (a pool may
+    take a moment to refill), within 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        ready, _ = timed_get(f"{base_url}{API}/utils/ready/", {})
+        if ready.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert ready.status_code == 200
+    while writer.statuses[-3:] != [201, 201, 201]:
+        assert time.monotonic() < deadline, writer.statuses[-10:]
+        time.sleep(0.1)
+
+
 def test_database_outage_and_recovery(
     throwaway_database: tuple[ThrowawayPostgres, str], smtp: tuple[int, Mailbox]
 ) -> None:
@@ -177,18 +193,7 @@ def test_database_outage_and_recovery(
             time.sleep(0.5)
 
             postgres.start()
-            # Back without a restart of the app.
-            deadline = time.monotonic() + 30
-            while True:
-                ready, _ = timed_get(f"{base_url}{API}/utils/ready/", {})
-                if ready.status_code == 200 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            assert ready.status_code == 200
-            # Writes succeed again too (a pool may take a moment to refill).
-            while writer.statuses[-3:] != [201, 201, 201]:
-                assert time.monotonic() < deadline, writer.statuses[-10:]
-                time.sleep(0.1)
+            assert_recovers(base_url, writer)
         finally:
             writer.stop.set()
             thread.join(timeout=60)
@@ -261,17 +266,7 @@ def test_a_database_that_hangs_costs_bounded_503s_and_nothing_else(
                 assert any(severed in r.getMessage() for r in caplog.records)
 
                 proxy.resume()
-                # Back without a restart of the app.
-                deadline = time.monotonic() + 30
-                while True:
-                    ready, _ = timed_get(f"{base_url}{API}/utils/ready/", {})
-                    if ready.status_code == 200 or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.2)
-                assert ready.status_code == 200
-                while writer.statuses[-3:] != [201, 201, 201]:
-                    assert time.monotonic() < deadline, writer.statuses[-10:]
-                    time.sleep(0.1)
+                assert_recovers(base_url, writer)
             finally:
                 writer.stop.set()
                 thread.join(timeout=60)
