@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -148,7 +147,7 @@ def timed_get(url: str, headers: dict[str, str]) -> tuple[requests.Response, flo
     return response, time.monotonic() - started
 
 
-def assert_recovers(base_url: str, writer: Any) -> None:
+def assert_recovers(base_url: str, writer: Writer) -> None:
     """Back without a restart of the app: ready, and writes succeed again (a pool may
     take a moment to refill), within 30 s."""
     deadline = time.monotonic() + 30
