@@ -76,6 +76,45 @@ test("items: the menu of a row at the bottom of the window opens upwards, in sig
   await expect(page.getByRole("dialog", { name: "Delete this item?" })).toBeVisible()
 })
 
+test("items: a row's menu at the bottom of the window opens, and closes when the page scrolls", async ({
+  page,
+  request,
+}) => {
+  const user = await createUser(request, { prefix: "menu-fold" })
+  const token = await apiToken(request, user)
+  for (let n = 1; n <= 10; n += 1) {
+    const response = await request.post("/api/v1/items/", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { title: `Fold ${n}` },
+    })
+    expect(response.status()).toBe(201)
+  }
+  await page.setViewportSize({ width: 1280, height: 480 })
+  await logIn(page, user)
+  await page.goto("/items")
+  await expect(page.getByText(/Showing/)).toBeVisible()
+  // A row out of sight is scrolled to just above the bottom of the window, with more
+  // of the page below it: its menu opens upwards and stays open.
+  const trigger = page.getByRole("button", { name: "Actions for Fold 2", exact: true })
+  await expect(trigger).not.toBeInViewport()
+  await trigger.evaluate((button) => {
+    const { bottom } = button.getBoundingClientRect()
+    window.scrollBy(0, bottom - innerHeight + 8)
+  })
+  await expect
+    .poll(() => trigger.evaluate((button) => innerHeight - button.getBoundingClientRect().bottom))
+    .toBeLessThan(20)
+  await trigger.click()
+  await expect(page.getByRole("menuitem", { name: "Edit" })).toBeInViewport({ ratio: 1 })
+  await expect(page.getByRole("menuitem", { name: "Edit" })).toBeFocused()
+  await page.waitForTimeout(300)
+  await expect(page.getByRole("menuitem", { name: "Edit" })).toBeVisible()
+  // Scrolling the page moves the button away from the menu: the menu closes.
+  await page.evaluate(() => window.scrollBy(0, -200))
+  await expect(page.getByRole("menu")).toHaveCount(0)
+  await expect(trigger).toHaveAttribute("aria-expanded", "false")
+})
+
 test("items: pagination reaches row 101 and beyond", async ({ page, request }) => {
   const user = await createUser(request, { prefix: "many-items" })
   const token = await apiToken(request, user)

@@ -88,7 +88,8 @@ export function Menu({
   useLayoutEffect(() => {
     if (!open) return
     const buttons = menuRef.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]')
-    buttons?.[focusIndex.current]?.focus()
+    // The menu is placed in sight: focusing an item must not scroll the page.
+    buttons?.[focusIndex.current]?.focus({ preventScroll: true })
   }, [open])
 
   // A menu that would run past the bottom of the window (a row's near the bottom of a
@@ -115,14 +116,25 @@ export function Menu({
       const target = event.target as Node
       if (!menuRef.current?.contains(target) && !buttonRef.current?.contains(target)) close(false)
     }
-    const onViewportChange = () => close(false)
+    // The menu is fixed where the button was: it closes when the window is resized,
+    // or when a scroll moves the button away. A scroll event that arrives late, for
+    // the scroll that brought the button into view just before the click, or a scroll
+    // elsewhere on the page, leaves the button where it was and the menu open.
+    const openedAt = buttonRef.current?.getBoundingClientRect()
+    const onResize = () => close(false)
+    const onScroll = () => {
+      const now = buttonRef.current?.getBoundingClientRect()
+      if (!openedAt || !now || now.top !== openedAt.top || now.left !== openedAt.left) {
+        close(false)
+      }
+    }
     document.addEventListener("pointerdown", onPointerDown)
-    window.addEventListener("resize", onViewportChange)
-    window.addEventListener("scroll", onViewportChange, true)
+    window.addEventListener("resize", onResize)
+    window.addEventListener("scroll", onScroll, true)
     return () => {
       document.removeEventListener("pointerdown", onPointerDown)
-      window.removeEventListener("resize", onViewportChange)
-      window.removeEventListener("scroll", onViewportChange, true)
+      window.removeEventListener("resize", onResize)
+      window.removeEventListener("scroll", onScroll, true)
     }
   }, [open, close])
 
@@ -135,7 +147,7 @@ export function Menu({
     else if (delta === "last") next = enabledIndexes.length - 1
     else next = (current + delta + enabledIndexes.length) % enabledIndexes.length
     focusIndex.current = enabledIndexes[next] ?? 0
-    buttons[focusIndex.current]?.focus()
+    buttons[focusIndex.current]?.focus({ preventScroll: true })
   }
 
   const onMenuKeyDown = (event: KeyboardEvent) => {
