@@ -68,23 +68,27 @@ def endpoints(owner: Account, owner_token: str, superuser_token: str) -> list[En
     ]
 
 
-def deep_skip(size: int) -> int:
-    """10,000 rows deep; at 10k items that is past the end, so the last full page."""
-    return min(DEEP_ROWS, size - PAGE)
+def deep_skip(owner_rows: int) -> int:
+    """10,000 rows deep into the owner's team; where it has fewer (a tenth of 10k
+    items), the last full page."""
+    return min(DEEP_ROWS, owner_rows - PAGE)
 
 
 def growth_probes(
-    owner_token: str, superuser_token: str, deep_cursor: str
+    owner_token: str, superuser_token: str, team_id: str | None, deep_cursor: str
 ) -> list[Endpoint]:
-    """First pages, and the page 10,000 rows deep as a client reaches it: by cursor."""
+    """The owner's first page; a superuser's first page of the owner's team, which they
+    are not in (their reach audited; in an app from before teams, `team_id` is None and
+    they list every item); and the owner's page 10,000 rows deep, reached as a client
+    reaches it: by cursor."""
     page = f"{API}/items/?limit={PAGE}"
+    in_team = f"{page}&{urlencode({'team_id': team_id})}" if team_id else page
     deep = f"{page}&{urlencode({'cursor': deep_cursor})}"
     return [
         Endpoint("owner's first page", [Request("GET", page, owner_token)]),
-        Endpoint("superuser's first page", [Request("GET", page, superuser_token)]),
+        Endpoint("superuser's first page", [Request("GET", in_team, superuser_token)]),
         Endpoint(
-            "superuser, 10,000 rows deep (cursor)",
-            [Request("GET", deep, superuser_token)],
+            "owner, 10,000 rows deep (cursor)", [Request("GET", deep, owner_token)]
         ),
     ]
 

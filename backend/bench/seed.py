@@ -59,6 +59,21 @@ class Api:
         answer.raise_for_status()
         account.id = uuid.UUID(answer.json()["id"])
 
+    def personal_team(self, token: str) -> tuple[str | None, int]:
+        """The caller's personal team (None in an app from before teams), and how many
+        items it has."""
+        answer = self.client.get(
+            "/items/", headers=self._auth(token), params={"limit": 1}
+        )
+        answer.raise_for_status()
+        count = int(answer.json()["count"])
+        teams = self.client.get("/teams/", headers=self._auth(token))
+        if teams.status_code == 404:
+            return None, count  # an app from before teams
+        teams.raise_for_status()
+        personal = next(team for team in teams.json()["data"] if team["is_personal"])
+        return personal["id"], count
+
     def cursor_at(self, token: str, rows: int) -> str:
         """The cursor of the page that starts `rows` deep in the newest-first list."""
         answer = self.client.get(
@@ -117,6 +132,8 @@ def add_bulk_owners(database_url: str, total: int) -> int:
             """,
             {"hash": UNUSABLE_HASH, "first": existing + 1, "last": total},
         )
+        if not has_teams(connection):
+            return total - existing
         # Each with the personal team the app gives every user.
         connection.execute(
             """
@@ -174,35 +191,45 @@ def _item_counts(
     return int(row[0]), int(row[1])
 
 
+def has_teams(connection: psycopg.Connection) -> bool:
+    """Whether the app has teams (an app from before them is benchmarked too)."""
+    row = connection.execute("SELECT to_regclass('team') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+# An item's team is its owner's personal team; before teams, items had only an owner.
+_TEAM_COLUMN = (", team_id", ", (SELECT id FROM team WHERE personal_for_id = {owner})")
+
+
 def _insert_owner_items(
     connection: psycopg.Connection, owner_id: uuid.UUID, count: int
 ) -> None:
+    column, value = _TEAM_COLUMN if has_teams(connection) else ("", "")
+    value = value.format(owner="%(owner)s")
     for start in range(0, count, BATCH):
         connection.execute(
-            """
-            INSERT INTO item (id, title, description, team_id, owner_id, created_at)
-            SELECT gen_random_uuid(), 'Owner item ' || g, 'bulk-seeded', team.id,
-                   %(owner)s, now() - random() * interval '365 days'
-            FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g,
-                 (SELECT id FROM team WHERE personal_for_id = %(owner)s) AS team
+            f"""
+            INSERT INTO item (id, title, description, owner_id, created_at{column})
+            SELECT gen_random_uuid(), 'Owner item ' || g, 'bulk-seeded',
+                   %(owner)s, now() - random() * interval '365 days'{value}
+            FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
             """,
             {"owner": owner_id, "first": start + 1, "last": min(start + BATCH, count)},
         )
 
 
 def _insert_bulk_items(connection: psycopg.Connection, count: int, first: int) -> None:
+    column, value = _TEAM_COLUMN if has_teams(connection) else ("", "")
+    value = value.format(owner="owners.ids[1 + g %% cardinality(owners.ids)]")
     for start in range(first, first + count, BATCH):
         connection.execute(
-            """
-            INSERT INTO item (id, title, description, team_id, owner_id, created_at)
+            f"""
+            INSERT INTO item (id, title, description, owner_id, created_at{column})
             SELECT gen_random_uuid(), 'Item ' || g, 'bulk-seeded row ' || g,
-                   owners.teams[1 + g %% cardinality(owners.ids)],
                    owners.ids[1 + g %% cardinality(owners.ids)],
-                   now() - random() * interval '365 days'
-            FROM (SELECT array_agg(u.id ORDER BY u.email) AS ids,
-                         array_agg(t.id ORDER BY u.email) AS teams
-                  FROM "user" u JOIN team t ON t.personal_for_id = u.id
-                  WHERE u.email LIKE 'owner-%%@example.com') AS owners,
+                   now() - random() * interval '365 days'{value}
+            FROM (SELECT array_agg(u.id ORDER BY u.email) AS ids
+                  FROM "user" u WHERE u.email LIKE 'owner-%%@example.com') AS owners,
                  generate_series(%(first)s::bigint, %(last)s::bigint) AS g
             """,
             {"first": start, "last": min(start + BATCH, first + count) - 1},

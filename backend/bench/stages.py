@@ -137,9 +137,11 @@ class Run:
 
     def growth(self, size: int) -> dict[str, LoadResult]:
         owner_token, superuser_token = self.tokens()
-        deep_cursor = self.api.cursor_at(superuser_token, plans.deep_skip(size))
+        team_id, owner_rows = self.api.personal_team(owner_token)
+        deep_cursor = self.api.cursor_at(owner_token, plans.deep_skip(owner_rows))
+        probes = plans.growth_probes(owner_token, superuser_token, team_id, deep_cursor)
         results = {}
-        for probe in plans.growth_probes(owner_token, superuser_token, deep_cursor):
+        for probe in probes:
             results[probe.name] = self.load(
                 probe, connections=1, seconds=self.mode.growth_seconds, warmup=1
             )
