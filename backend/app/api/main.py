@@ -25,10 +25,10 @@ def api_routers(settings: Settings) -> list[APIRouter]:
     """
     routers = [
         items.router,
-        teams.router,
-        teams.invitations_router,
         users.router,
         login.router,
+        teams.router,
+        teams.invitations_router,
         two_factor.router,
         oidc.router,
         identities.router,

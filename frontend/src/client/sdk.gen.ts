@@ -94,168 +94,6 @@ export const itemsUpdateItem = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
- * Read Teams
- *
- * The caller's teams and their role in each, oldest first (the personal team
- * first).
- */
-export const teamsReadTeams = <ThrowOnError extends boolean = false>(options?: Options<TeamsReadTeamsData, ThrowOnError>) => (options?.client ?? client).get<TeamsReadTeamsResponses, TeamsReadTeamsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/',
-    ...options
-});
-
-/**
- * Create Team
- *
- * Create a team; the caller is its owner.
- */
-export const teamsCreateTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsCreateTeamData, ThrowOnError>) => (options.client ?? client).post<TeamsCreateTeamResponses, TeamsCreateTeamErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Delete Team
- *
- * Delete a team and everything in it (owner). A personal team cannot be deleted.
- */
-export const teamsDeleteTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteTeamData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteTeamResponses, TeamsDeleteTeamErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}',
-    ...options
-});
-
-/**
- * Read Team
- *
- * A team the caller is in, with their role (404 for any other).
- */
-export const teamsReadTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsReadTeamData, ThrowOnError>) => (options.client ?? client).get<TeamsReadTeamResponses, TeamsReadTeamErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}',
-    ...options
-});
-
-/**
- * Update Team
- *
- * Rename a team (owner).
- */
-export const teamsUpdateTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsUpdateTeamData, ThrowOnError>) => (options.client ?? client).patch<TeamsUpdateTeamResponses, TeamsUpdateTeamErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Read Members
- *
- * A team's members and their roles, longest-standing first.
- */
-export const teamsReadMembers = <ThrowOnError extends boolean = false>(options: Options<TeamsReadMembersData, ThrowOnError>) => (options.client ?? client).get<TeamsReadMembersResponses, TeamsReadMembersErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}/members',
-    ...options
-});
-
-/**
- * Delete Member
- *
- * Remove a member (admin; an owner to remove an owner), or leave the team
- * (anyone, with their own id). The last owner cannot go (409); the rows they
- * created stay with the team.
- */
-export const teamsDeleteMember = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteMemberData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteMemberResponses, TeamsDeleteMemberErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}/members/{user_id}',
-    ...options
-});
-
-/**
- * Update Member
- *
- * Change a member's role (admin). Giving or taking ownership takes an owner,
- * and a team keeps at least one owner (409): to hand a team over, make someone
- * else an owner, then step down.
- */
-export const teamsUpdateMember = <ThrowOnError extends boolean = false>(options: Options<TeamsUpdateMemberData, ThrowOnError>) => (options.client ?? client).patch<TeamsUpdateMemberResponses, TeamsUpdateMemberErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}/members/{user_id}',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Read Invitations
- *
- * A team's pending invitations, newest first (admin).
- */
-export const teamsReadInvitations = <ThrowOnError extends boolean = false>(options: Options<TeamsReadInvitationsData, ThrowOnError>) => (options.client ?? client).get<TeamsReadInvitationsResponses, TeamsReadInvitationsErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}/invitations',
-    ...options
-});
-
-/**
- * Create Invitation
- *
- * Invite an email address to a shared team (admin): a single-use link is
- * emailed, which works for that address only, after signing in, until it expires
- * (`TEAM_INVITATION_EXPIRE_DAYS`). Inviting the address again replaces the pending
- * invitation; a member's address is refused (409).
- */
-export const teamsCreateInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsCreateInvitationData, ThrowOnError>) => (options.client ?? client).post<TeamsCreateInvitationResponses, TeamsCreateInvitationErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}/invitations',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Delete Invitation
- *
- * Revoke a pending invitation (admin): its link stops working.
- */
-export const teamsDeleteInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteInvitationData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteInvitationResponses, TeamsDeleteInvitationErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/teams/{team_id}/invitations/{invitation_id}',
-    ...options
-});
-
-/**
- * Accept Invitation
- *
- * Join the team an invitation is for. The caller must be signed in with the
- * invited address (403 otherwise, and the invitation stays); an unknown, expired
- * or used invitation is 404.
- */
-export const teamsAcceptInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsAcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<TeamsAcceptInvitationResponses, TeamsAcceptInvitationErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/invitations/accept',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
  * Read Users
  *
  * List users, oldest first (superuser).
@@ -518,6 +356,168 @@ export const loginResetPassword = <ThrowOnError extends boolean = false>(options
 export const loginRecoverPasswordHtmlContent = <ThrowOnError extends boolean = false>(options: Options<LoginRecoverPasswordHtmlContentData, ThrowOnError>) => (options.client ?? client).post<LoginRecoverPasswordHtmlContentResponses, LoginRecoverPasswordHtmlContentErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/password-recovery-html-content',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Teams
+ *
+ * The caller's teams and their role in each, oldest first (the personal team
+ * first).
+ */
+export const teamsReadTeams = <ThrowOnError extends boolean = false>(options?: Options<TeamsReadTeamsData, ThrowOnError>) => (options?.client ?? client).get<TeamsReadTeamsResponses, TeamsReadTeamsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/',
+    ...options
+});
+
+/**
+ * Create Team
+ *
+ * Create a team; the caller is its owner.
+ */
+export const teamsCreateTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsCreateTeamData, ThrowOnError>) => (options.client ?? client).post<TeamsCreateTeamResponses, TeamsCreateTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Team
+ *
+ * Delete a team and everything in it (owner). A personal team cannot be deleted.
+ */
+export const teamsDeleteTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteTeamData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteTeamResponses, TeamsDeleteTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}',
+    ...options
+});
+
+/**
+ * Read Team
+ *
+ * A team the caller is in, with their role (404 for any other).
+ */
+export const teamsReadTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsReadTeamData, ThrowOnError>) => (options.client ?? client).get<TeamsReadTeamResponses, TeamsReadTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}',
+    ...options
+});
+
+/**
+ * Update Team
+ *
+ * Rename a team (owner).
+ */
+export const teamsUpdateTeam = <ThrowOnError extends boolean = false>(options: Options<TeamsUpdateTeamData, ThrowOnError>) => (options.client ?? client).patch<TeamsUpdateTeamResponses, TeamsUpdateTeamErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Members
+ *
+ * A team's members and their roles, longest-standing first.
+ */
+export const teamsReadMembers = <ThrowOnError extends boolean = false>(options: Options<TeamsReadMembersData, ThrowOnError>) => (options.client ?? client).get<TeamsReadMembersResponses, TeamsReadMembersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/members',
+    ...options
+});
+
+/**
+ * Delete Member
+ *
+ * Remove a member (admin; an owner to remove an owner), or leave the team
+ * (anyone, with their own id). The last owner cannot go (409); the rows they
+ * created stay with the team.
+ */
+export const teamsDeleteMember = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteMemberData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteMemberResponses, TeamsDeleteMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/members/{user_id}',
+    ...options
+});
+
+/**
+ * Update Member
+ *
+ * Change a member's role (admin). Giving or taking ownership takes an owner,
+ * and a team keeps at least one owner (409): to hand a team over, make someone
+ * else an owner, then step down.
+ */
+export const teamsUpdateMember = <ThrowOnError extends boolean = false>(options: Options<TeamsUpdateMemberData, ThrowOnError>) => (options.client ?? client).patch<TeamsUpdateMemberResponses, TeamsUpdateMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/members/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Invitations
+ *
+ * A team's pending invitations, newest first (admin).
+ */
+export const teamsReadInvitations = <ThrowOnError extends boolean = false>(options: Options<TeamsReadInvitationsData, ThrowOnError>) => (options.client ?? client).get<TeamsReadInvitationsResponses, TeamsReadInvitationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/invitations',
+    ...options
+});
+
+/**
+ * Create Invitation
+ *
+ * Invite an email address to a shared team (admin): a single-use link is
+ * emailed, which works for that address only, after signing in, until it expires
+ * (`TEAM_INVITATION_EXPIRE_DAYS`). Inviting the address again replaces the pending
+ * invitation; a member's address is refused (409).
+ */
+export const teamsCreateInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsCreateInvitationData, ThrowOnError>) => (options.client ?? client).post<TeamsCreateInvitationResponses, TeamsCreateInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Invitation
+ *
+ * Revoke a pending invitation (admin): its link stops working.
+ */
+export const teamsDeleteInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsDeleteInvitationData, ThrowOnError>) => (options.client ?? client).delete<TeamsDeleteInvitationResponses, TeamsDeleteInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/teams/{team_id}/invitations/{invitation_id}',
+    ...options
+});
+
+/**
+ * Accept Invitation
+ *
+ * Join the team an invitation is for. The caller must be signed in with the
+ * invited address (403 otherwise, and the invitation stays); an unknown, expired
+ * or used invitation is 404.
+ */
+export const teamsAcceptInvitation = <ThrowOnError extends boolean = false>(options: Options<TeamsAcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<TeamsAcceptInvitationResponses, TeamsAcceptInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/invitations/accept',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -1134,408 +1134,6 @@ export type ItemsUpdateItemResponses = {
 
 export type ItemsUpdateItemResponse = ItemsUpdateItemResponses[keyof ItemsUpdateItemResponses];
 
-export type TeamsReadTeamsData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Skip
-         */
-        skip?: number;
-        /**
-         * Limit
-         */
-        limit?: number;
-        /**
-         * Cursor
-         *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
-         */
-        cursor?: string | null;
-    };
-    url: '/api/v1/teams/';
-};
-
-export type TeamsReadTeamsErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsReadTeamsError = TeamsReadTeamsErrors[keyof TeamsReadTeamsErrors];
-
-export type TeamsReadTeamsResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamsPublic;
-};
-
-export type TeamsReadTeamsResponse = TeamsReadTeamsResponses[keyof TeamsReadTeamsResponses];
-
-export type TeamsCreateTeamData = {
-    body: TeamCreate;
-    path?: never;
-    query?: never;
-    url: '/api/v1/teams/';
-};
-
-export type TeamsCreateTeamErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsCreateTeamError = TeamsCreateTeamErrors[keyof TeamsCreateTeamErrors];
-
-export type TeamsCreateTeamResponses = {
-    /**
-     * Successful Response
-     */
-    201: TeamPublic;
-};
-
-export type TeamsCreateTeamResponse = TeamsCreateTeamResponses[keyof TeamsCreateTeamResponses];
-
-export type TeamsDeleteTeamData = {
-    body?: never;
-    path: {
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}';
-};
-
-export type TeamsDeleteTeamErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsDeleteTeamError = TeamsDeleteTeamErrors[keyof TeamsDeleteTeamErrors];
-
-export type TeamsDeleteTeamResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type TeamsDeleteTeamResponse = TeamsDeleteTeamResponses[keyof TeamsDeleteTeamResponses];
-
-export type TeamsReadTeamData = {
-    body?: never;
-    path: {
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}';
-};
-
-export type TeamsReadTeamErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsReadTeamError = TeamsReadTeamErrors[keyof TeamsReadTeamErrors];
-
-export type TeamsReadTeamResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamPublic;
-};
-
-export type TeamsReadTeamResponse = TeamsReadTeamResponses[keyof TeamsReadTeamResponses];
-
-export type TeamsUpdateTeamData = {
-    body: TeamUpdate;
-    path: {
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}';
-};
-
-export type TeamsUpdateTeamErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsUpdateTeamError = TeamsUpdateTeamErrors[keyof TeamsUpdateTeamErrors];
-
-export type TeamsUpdateTeamResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamPublic;
-};
-
-export type TeamsUpdateTeamResponse = TeamsUpdateTeamResponses[keyof TeamsUpdateTeamResponses];
-
-export type TeamsReadMembersData = {
-    body?: never;
-    path: {
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: {
-        /**
-         * Skip
-         */
-        skip?: number;
-        /**
-         * Limit
-         */
-        limit?: number;
-        /**
-         * Cursor
-         *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
-         */
-        cursor?: string | null;
-    };
-    url: '/api/v1/teams/{team_id}/members';
-};
-
-export type TeamsReadMembersErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsReadMembersError = TeamsReadMembersErrors[keyof TeamsReadMembersErrors];
-
-export type TeamsReadMembersResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamMembersPublic;
-};
-
-export type TeamsReadMembersResponse = TeamsReadMembersResponses[keyof TeamsReadMembersResponses];
-
-export type TeamsDeleteMemberData = {
-    body?: never;
-    path: {
-        /**
-         * User Id
-         */
-        user_id: string;
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}/members/{user_id}';
-};
-
-export type TeamsDeleteMemberErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsDeleteMemberError = TeamsDeleteMemberErrors[keyof TeamsDeleteMemberErrors];
-
-export type TeamsDeleteMemberResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type TeamsDeleteMemberResponse = TeamsDeleteMemberResponses[keyof TeamsDeleteMemberResponses];
-
-export type TeamsUpdateMemberData = {
-    body: TeamMemberUpdate;
-    path: {
-        /**
-         * User Id
-         */
-        user_id: string;
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}/members/{user_id}';
-};
-
-export type TeamsUpdateMemberErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsUpdateMemberError = TeamsUpdateMemberErrors[keyof TeamsUpdateMemberErrors];
-
-export type TeamsUpdateMemberResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamMemberPublic;
-};
-
-export type TeamsUpdateMemberResponse = TeamsUpdateMemberResponses[keyof TeamsUpdateMemberResponses];
-
-export type TeamsReadInvitationsData = {
-    body?: never;
-    path: {
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: {
-        /**
-         * Skip
-         */
-        skip?: number;
-        /**
-         * Limit
-         */
-        limit?: number;
-        /**
-         * Cursor
-         *
-         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
-         */
-        cursor?: string | null;
-    };
-    url: '/api/v1/teams/{team_id}/invitations';
-};
-
-export type TeamsReadInvitationsErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsReadInvitationsError = TeamsReadInvitationsErrors[keyof TeamsReadInvitationsErrors];
-
-export type TeamsReadInvitationsResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamInvitationsPublic;
-};
-
-export type TeamsReadInvitationsResponse = TeamsReadInvitationsResponses[keyof TeamsReadInvitationsResponses];
-
-export type TeamsCreateInvitationData = {
-    body: TeamInvitationCreate;
-    path: {
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}/invitations';
-};
-
-export type TeamsCreateInvitationErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsCreateInvitationError = TeamsCreateInvitationErrors[keyof TeamsCreateInvitationErrors];
-
-export type TeamsCreateInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    201: TeamInvitationPublic;
-};
-
-export type TeamsCreateInvitationResponse = TeamsCreateInvitationResponses[keyof TeamsCreateInvitationResponses];
-
-export type TeamsDeleteInvitationData = {
-    body?: never;
-    path: {
-        /**
-         * Invitation Id
-         */
-        invitation_id: string;
-        /**
-         * Team Id
-         */
-        team_id: string;
-    };
-    query?: never;
-    url: '/api/v1/teams/{team_id}/invitations/{invitation_id}';
-};
-
-export type TeamsDeleteInvitationErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsDeleteInvitationError = TeamsDeleteInvitationErrors[keyof TeamsDeleteInvitationErrors];
-
-export type TeamsDeleteInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type TeamsDeleteInvitationResponse = TeamsDeleteInvitationResponses[keyof TeamsDeleteInvitationResponses];
-
-export type TeamsAcceptInvitationData = {
-    body: InvitationAccept;
-    path?: never;
-    query?: never;
-    url: '/api/v1/invitations/accept';
-};
-
-export type TeamsAcceptInvitationErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type TeamsAcceptInvitationError = TeamsAcceptInvitationErrors[keyof TeamsAcceptInvitationErrors];
-
-export type TeamsAcceptInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    200: TeamPublic;
-};
-
-export type TeamsAcceptInvitationResponse = TeamsAcceptInvitationResponses[keyof TeamsAcceptInvitationResponses];
-
 export type UsersReadUsersData = {
     body?: never;
     path?: never;
@@ -2029,6 +1627,408 @@ export type LoginRecoverPasswordHtmlContentResponses = {
 };
 
 export type LoginRecoverPasswordHtmlContentResponse = LoginRecoverPasswordHtmlContentResponses[keyof LoginRecoverPasswordHtmlContentResponses];
+
+export type TeamsReadTeamsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/teams/';
+};
+
+export type TeamsReadTeamsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadTeamsError = TeamsReadTeamsErrors[keyof TeamsReadTeamsErrors];
+
+export type TeamsReadTeamsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamsPublic;
+};
+
+export type TeamsReadTeamsResponse = TeamsReadTeamsResponses[keyof TeamsReadTeamsResponses];
+
+export type TeamsCreateTeamData = {
+    body: TeamCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/teams/';
+};
+
+export type TeamsCreateTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsCreateTeamError = TeamsCreateTeamErrors[keyof TeamsCreateTeamErrors];
+
+export type TeamsCreateTeamResponses = {
+    /**
+     * Successful Response
+     */
+    201: TeamPublic;
+};
+
+export type TeamsCreateTeamResponse = TeamsCreateTeamResponses[keyof TeamsCreateTeamResponses];
+
+export type TeamsDeleteTeamData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}';
+};
+
+export type TeamsDeleteTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsDeleteTeamError = TeamsDeleteTeamErrors[keyof TeamsDeleteTeamErrors];
+
+export type TeamsDeleteTeamResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TeamsDeleteTeamResponse = TeamsDeleteTeamResponses[keyof TeamsDeleteTeamResponses];
+
+export type TeamsReadTeamData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}';
+};
+
+export type TeamsReadTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadTeamError = TeamsReadTeamErrors[keyof TeamsReadTeamErrors];
+
+export type TeamsReadTeamResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamPublic;
+};
+
+export type TeamsReadTeamResponse = TeamsReadTeamResponses[keyof TeamsReadTeamResponses];
+
+export type TeamsUpdateTeamData = {
+    body: TeamUpdate;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}';
+};
+
+export type TeamsUpdateTeamErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsUpdateTeamError = TeamsUpdateTeamErrors[keyof TeamsUpdateTeamErrors];
+
+export type TeamsUpdateTeamResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamPublic;
+};
+
+export type TeamsUpdateTeamResponse = TeamsUpdateTeamResponses[keyof TeamsUpdateTeamResponses];
+
+export type TeamsReadMembersData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/teams/{team_id}/members';
+};
+
+export type TeamsReadMembersErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadMembersError = TeamsReadMembersErrors[keyof TeamsReadMembersErrors];
+
+export type TeamsReadMembersResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamMembersPublic;
+};
+
+export type TeamsReadMembersResponse = TeamsReadMembersResponses[keyof TeamsReadMembersResponses];
+
+export type TeamsDeleteMemberData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/members/{user_id}';
+};
+
+export type TeamsDeleteMemberErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsDeleteMemberError = TeamsDeleteMemberErrors[keyof TeamsDeleteMemberErrors];
+
+export type TeamsDeleteMemberResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TeamsDeleteMemberResponse = TeamsDeleteMemberResponses[keyof TeamsDeleteMemberResponses];
+
+export type TeamsUpdateMemberData = {
+    body: TeamMemberUpdate;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/members/{user_id}';
+};
+
+export type TeamsUpdateMemberErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsUpdateMemberError = TeamsUpdateMemberErrors[keyof TeamsUpdateMemberErrors];
+
+export type TeamsUpdateMemberResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamMemberPublic;
+};
+
+export type TeamsUpdateMemberResponse = TeamsUpdateMemberResponses[keyof TeamsUpdateMemberResponses];
+
+export type TeamsReadInvitationsData = {
+    body?: never;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * A `next_cursor` from the previous page: the page after it, as fast at any depth (unlike `skip`, which the database must walk). With `skip`, that many rows after.
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/teams/{team_id}/invitations';
+};
+
+export type TeamsReadInvitationsErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsReadInvitationsError = TeamsReadInvitationsErrors[keyof TeamsReadInvitationsErrors];
+
+export type TeamsReadInvitationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamInvitationsPublic;
+};
+
+export type TeamsReadInvitationsResponse = TeamsReadInvitationsResponses[keyof TeamsReadInvitationsResponses];
+
+export type TeamsCreateInvitationData = {
+    body: TeamInvitationCreate;
+    path: {
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/invitations';
+};
+
+export type TeamsCreateInvitationErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsCreateInvitationError = TeamsCreateInvitationErrors[keyof TeamsCreateInvitationErrors];
+
+export type TeamsCreateInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    201: TeamInvitationPublic;
+};
+
+export type TeamsCreateInvitationResponse = TeamsCreateInvitationResponses[keyof TeamsCreateInvitationResponses];
+
+export type TeamsDeleteInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Invitation Id
+         */
+        invitation_id: string;
+        /**
+         * Team Id
+         */
+        team_id: string;
+    };
+    query?: never;
+    url: '/api/v1/teams/{team_id}/invitations/{invitation_id}';
+};
+
+export type TeamsDeleteInvitationErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsDeleteInvitationError = TeamsDeleteInvitationErrors[keyof TeamsDeleteInvitationErrors];
+
+export type TeamsDeleteInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type TeamsDeleteInvitationResponse = TeamsDeleteInvitationResponses[keyof TeamsDeleteInvitationResponses];
+
+export type TeamsAcceptInvitationData = {
+    body: InvitationAccept;
+    path?: never;
+    query?: never;
+    url: '/api/v1/invitations/accept';
+};
+
+export type TeamsAcceptInvitationErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type TeamsAcceptInvitationError = TeamsAcceptInvitationErrors[keyof TeamsAcceptInvitationErrors];
+
+export type TeamsAcceptInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: TeamPublic;
+};
+
+export type TeamsAcceptInvitationResponse = TeamsAcceptInvitationResponses[keyof TeamsAcceptInvitationResponses];
 
 export type UsersReadTwoFactorData = {
     body?: never;
