@@ -1008,16 +1008,31 @@ async def enable_two_factor(
 ) -> list[str]:
     """Confirm the pending secret with the step of the code that proved it; answer
     ten new recovery codes (only their digests are kept)."""
-    codes = two_factor.new_recovery_codes()
     async with db.transaction() as tx:
         if await tx.scalar(_CONFIRM_TOTP, id=totp.id, step=step) is None:
             raise TwoFactorAlreadyOnError()
-        await tx.execute(_DROP_RECOVERY_CODES, user_id=user.id)
-        for code in codes:
-            code_hash = two_factor.hash_recovery_code(code)
-            await tx.insert(RecoveryCode, user_id=user.id, code_hash=code_hash)
+        codes = await _new_recovery_codes(tx, user_id=user.id)
         await tx.update(User, user.id, {"two_factor_enabled": True})
         await record(tx, audit, Event.TWO_FACTOR_ENABLED, user.id)
+    return codes
+
+
+async def replace_recovery_codes(
+    *, db: Database, user: User, audit: AuditContext | None = None
+) -> list[str]:
+    """Ten new recovery codes in place of all the earlier ones, used or not."""
+    async with db.transaction() as tx:
+        codes = await _new_recovery_codes(tx, user_id=user.id)
+        await record(tx, audit, Event.RECOVERY_CODES_REPLACED, user.id)
+    return codes
+
+
+async def _new_recovery_codes(db: Statements, *, user_id: uuid.UUID) -> list[str]:
+    codes = two_factor.new_recovery_codes()
+    await db.execute(_DROP_RECOVERY_CODES, user_id=user_id)
+    for code in codes:
+        code_hash = two_factor.hash_recovery_code(code)
+        await db.insert(RecoveryCode, user_id=user_id, code_hash=code_hash)
     return codes
 
 

@@ -406,6 +406,7 @@ class AuditEventType(StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     TWO_FACTOR_FAILED = "two_factor_failed"
     RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_REPLACED = "recovery_codes_replaced"
     TEAM_CREATED = "team_created"
     TEAM_RENAMED = "team_renamed"
     TEAM_DELETED = "team_deleted"
@@ -656,8 +657,9 @@ class RecoveryCodes(SQLModel):
     recovery_codes: list[str]
 
 
-class TwoFactorDisable(SQLModel):
-    """The password (for an account that has one) and a current code."""
+class TwoFactorProof(SQLModel):
+    """The password (for an account that has one) and a current code: asked before
+    turning two-factor authentication off or replacing the recovery codes."""
 
     password: PasswordAttempt | None = None
     code: TwoFactorCode

@@ -320,6 +320,9 @@ MATRIX: dict[str, Entry] = {
     f"POST {API}/users/me/two-factor/setup": Entry(AUTHENTICATED_200),
     f"POST {API}/users/me/two-factor/enable": Entry(AUTHENTICATED_200, enable_code),
     f"POST {API}/users/me/two-factor/disable": Entry(AUTHENTICATED_200, disable_body),
+    f"POST {API}/users/me/two-factor/recovery-codes": Entry(
+        AUTHENTICATED_200, disable_body
+    ),
     f"DELETE {API}/users/{{user_id}}/two-factor": Entry(
         (401, 403, 403, 403, 403, 403, 403, 204)
     ),

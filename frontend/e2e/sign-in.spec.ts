@@ -81,7 +81,7 @@ test("a provider is linked and unlinked in settings", async ({ page, request }) 
   await expect(page.getByText("No linked accounts yet.")).toBeVisible()
 })
 
-test("two-factor: enrol, log in with a code and with a recovery code, turn it off", async ({
+test("two-factor: enrol, log in with a code and with a recovery code, replace the codes, turn it off", async ({
   page,
   request,
 }) => {
@@ -104,6 +104,7 @@ test("two-factor: enrol, log in with a code and with a recovery code, turn it of
   const codes = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")
   await expect(codes).toHaveCount(10)
   const recovery = (await codes.first().textContent()) ?? ""
+  const another = (await codes.nth(1).textContent()) ?? ""
   await page.getByRole("button", { name: "I saved them" }).click()
   await expect(page.getByText("10 recovery codes left.")).toBeVisible()
 
@@ -126,6 +127,19 @@ test("two-factor: enrol, log in with a code and with a recovery code, turn it of
 
   await signInTab(page)
   await expect(page.getByText("9 recovery codes left.")).toBeVisible()
+  await page.getByLabel("Current password").fill(user.password)
+  await page.getByLabel("Authentication code").fill(recovery)
+  await page.getByRole("button", { name: "Get new recovery codes" }).click()
+  await expect(page.getByRole("alert")).toHaveText(
+    "That code is not valid. Check it and try again.",
+  )
+  await page.getByLabel("Authentication code").fill(another)
+  await page.getByRole("button", { name: "Get new recovery codes" }).click()
+  await expect(page.getByText("These are your new recovery codes")).toBeVisible()
+  await expect(codes).toHaveCount(10)
+  expect(await codes.allTextContents()).not.toContain(another)
+  await page.getByRole("button", { name: "I saved them" }).click()
+  await expect(page.getByText("10 recovery codes left.")).toBeVisible()
   await page.getByLabel("Current password").fill(user.password)
   await page.getByLabel("Authentication code").fill(totp(secret, Date.now() + 30_000))
   await page.getByRole("button", { name: "Turn off two-factor authentication" }).click()

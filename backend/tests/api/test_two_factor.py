@@ -1,6 +1,6 @@
 """Two-factor authentication through the HTTP boundary: enrolling, the login's second
-step, replays, recovery codes, clock skew, rate limits, turning it off and a
-superuser's reset.
+step, replays, recovery codes (and replacing them), clock skew, rate limits, turning
+it off and a superuser's reset.
 
 Codes come from pyotp for chosen times around the real clock: the server reads the
 real clock too, and nothing of the app's is patched.
@@ -350,6 +350,76 @@ def test_turning_it_off_needs_the_password_and_a_code(
         disable, headers=user.headers, json={"password": user.password, "code": code}
     )
     assert off_again.status_code == 404
+
+
+def test_recovery_codes_are_replaced_with_the_password_and_a_code(
+    client: TestClient, user: LoggedInUser, db_connection: psycopg.Connection
+) -> None:
+    secret, old_codes = enrol(client, user)
+    replace = f"{STATUS}/recovery-codes"
+    code = code_at(secret, steady_now())
+
+    wrong_password = client.post(
+        replace, headers=user.headers, json={"password": "wrong-one", "code": code}
+    )
+    wrong_code = client.post(
+        replace,
+        headers=user.headers,
+        json={"password": user.password, "code": "abcd-efgh-ijkl-mnop"},
+    )
+    assert wrong_password.status_code == 403
+    assert wrong_password.json() == {"detail": "Incorrect password"}
+    assert wrong_code.status_code == 403
+    assert wrong_code.json() == {"detail": "Invalid authentication code"}
+    assert events(db_connection, "two_factor_failed") == [{"step": "recovery_codes"}]
+    assert events(db_connection, "recovery_codes_replaced") == []
+
+    # A recovery code proves it too: it is used up with the others.
+    replaced = client.post(
+        replace,
+        headers=user.headers,
+        json={"password": user.password, "code": old_codes[0]},
+    )
+
+    assert replaced.status_code == 200, replaced.text
+    new_codes = replaced.json()["recovery_codes"]
+    assert len(new_codes) == 10 == len(set(new_codes))
+    assert all(RECOVERY_CODE.fullmatch(new) for new in new_codes)
+    assert not set(new_codes) & set(old_codes)
+    assert client.get(STATUS, headers=user.headers).json() == {
+        "enabled": True,
+        "recovery_codes_left": 10,
+        "required": False,
+    }
+    assert events(db_connection, "recovery_code_used") == [{"codes_left": 9}]
+    assert events(db_connection, "recovery_codes_replaced") == [{}]
+    # The earlier codes no longer log in; a new one does.
+    client.cookies.clear()
+    old = second_step(client, first_step(client, user), old_codes[1])
+    assert old.status_code == 401  # type: ignore[attr-defined]
+    new = second_step(client, first_step(client, user), new_codes[0])
+    assert new.status_code == 200  # type: ignore[attr-defined]
+    # The authenticator's code was not used above: it still proves the next request.
+    headers = {"Authorization": f"Bearer {new.json()['access_token']}"}  # type: ignore[attr-defined]
+    again = client.post(
+        replace, headers=headers, json={"password": user.password, "code": code}
+    )
+    assert again.status_code == 200
+    assert not set(again.json()["recovery_codes"]) & set(new_codes)
+    # With two-factor authentication off there are no codes to replace.
+    off = client.post(
+        f"{STATUS}/disable",
+        headers=headers,
+        json={"password": user.password, "code": again.json()["recovery_codes"][0]},
+    )
+    assert off.status_code == 200
+    none = client.post(
+        replace,
+        headers=headers,
+        json={"password": user.password, "code": code_at(secret, time.time() + 30)},
+    )
+    assert none.status_code == 404
+    assert none.json() == {"detail": "Two-factor authentication not found"}
 
 
 def test_a_superuser_resets_a_users_second_factor(

@@ -44,7 +44,7 @@ export type AuditEventPublic = {
 /**
  * AuditEventType
  */
-export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used' | 'team_created' | 'team_renamed' | 'team_deleted' | 'team_member_added' | 'team_member_removed' | 'team_role_changed' | 'team_ownership_changed' | 'team_invitation_created' | 'team_invitation_revoked' | 'team_invitation_accepted' | 'superuser_team_access';
+export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used' | 'recovery_codes_replaced' | 'team_created' | 'team_renamed' | 'team_deleted' | 'team_member_added' | 'team_member_removed' | 'team_role_changed' | 'team_ownership_changed' | 'team_invitation_created' | 'team_invitation_revoked' | 'team_invitation_accepted' | 'superuser_team_access';
 
 /**
  * AuditEventsPublic
@@ -619,22 +619,6 @@ export type TwoFactorChallenge = {
 };
 
 /**
- * TwoFactorDisable
- *
- * The password (for an account that has one) and a current code.
- */
-export type TwoFactorDisable = {
-    /**
-     * Password
-     */
-    password?: string | null;
-    /**
-     * Code
-     */
-    code: string;
-};
-
-/**
  * TwoFactorEnable
  */
 export type TwoFactorEnable = {
@@ -658,6 +642,23 @@ export type TwoFactorLogin = {
      * Two Factor Token
      */
     two_factor_token?: string | null;
+};
+
+/**
+ * TwoFactorProof
+ *
+ * The password (for an account that has one) and a current code: asked before
+ * turning two-factor authentication off or replacing the recovery codes.
+ */
+export type TwoFactorProof = {
+    /**
+     * Password
+     */
+    password?: string | null;
+    /**
+     * Code
+     */
+    code: string;
 };
 
 /**
@@ -2092,7 +2093,7 @@ export type UsersEnableTwoFactorResponses = {
 export type UsersEnableTwoFactorResponse = UsersEnableTwoFactorResponses[keyof UsersEnableTwoFactorResponses];
 
 export type UsersDisableTwoFactorData = {
-    body: TwoFactorDisable;
+    body: TwoFactorProof;
     path?: never;
     query?: never;
     url: '/api/v1/users/me/two-factor/disable';
@@ -2119,6 +2120,35 @@ export type UsersDisableTwoFactorResponses = {
 };
 
 export type UsersDisableTwoFactorResponse = UsersDisableTwoFactorResponses[keyof UsersDisableTwoFactorResponses];
+
+export type UsersReplaceRecoveryCodesData = {
+    body: TwoFactorProof;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/two-factor/recovery-codes';
+};
+
+export type UsersReplaceRecoveryCodesErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too many requests: wait the `Retry-After` seconds
+     */
+    429: unknown;
+};
+
+export type UsersReplaceRecoveryCodesError = UsersReplaceRecoveryCodesErrors[keyof UsersReplaceRecoveryCodesErrors];
+
+export type UsersReplaceRecoveryCodesResponses = {
+    /**
+     * Successful Response
+     */
+    200: RecoveryCodes;
+};
+
+export type UsersReplaceRecoveryCodesResponse = UsersReplaceRecoveryCodesResponses[keyof UsersReplaceRecoveryCodesResponses];
 
 export type UsersResetTwoFactorData = {
     body?: never;

@@ -27,6 +27,7 @@ from app.api.routes.login import (
     start_session,
 )
 from app.core import security, two_factor
+from app.core.config import Settings
 from app.core.db import Database
 from app.core.rate_limit import RateLimiter
 from app.exceptions import (
@@ -43,9 +44,9 @@ from app.models import (
     Message,
     RecoveryCodes,
     Token,
-    TwoFactorDisable,
     TwoFactorEnable,
     TwoFactorLogin,
+    TwoFactorProof,
     TwoFactorSetup,
     TwoFactorStatus,
     User,
@@ -128,9 +129,36 @@ async def enable_two_factor(
     return RecoveryCodes(recovery_codes=codes)
 
 
+async def _prove_second_factor(
+    body: TwoFactorProof,
+    db: Database,
+    settings: Settings,
+    user: User,
+    limiter: RateLimiter,
+    audit: AuditContext,
+    step: str,
+) -> None:
+    """The caller's password (for an account that has one) and a current code, from
+    the authenticator or a recovery code (which it uses up); raises when either is
+    wrong or two-factor authentication is off."""
+    await check_two_factor_attempts(limiter, user.id)
+    if user.has_password and not await security.verify_password_async(
+        body.password or "", user.hashed_password
+    ):
+        raise IncorrectPasswordError()
+    if not user.two_factor_enabled:
+        raise NotFoundError("Two-factor authentication")
+    used = await crud.check_second_factor(
+        db=db, user=user, code=body.code, secret_key=settings.SECRET_KEY, audit=audit
+    )
+    if used is None:
+        await _wrong_code(limiter, db, audit, user, step)
+        raise IncorrectCodeError()
+
+
 @router.post("/users/me/two-factor/disable", tags=["users"], responses=RATE_LIMITED)
 async def disable_two_factor(
-    body: TwoFactorDisable,
+    body: TwoFactorProof,
     db: DbDep,
     settings: SettingsDep,
     current_user: CurrentUser,
@@ -140,25 +168,32 @@ async def disable_two_factor(
     """Turn two-factor authentication off: the password (for an account that has
     one) and a current code, from the authenticator or a recovery code."""
     audit = audit.by(current_user.id)
-    await check_two_factor_attempts(limiter, current_user.id)
-    if current_user.has_password and not await security.verify_password_async(
-        body.password or "", current_user.hashed_password
-    ):
-        raise IncorrectPasswordError()
-    if not current_user.two_factor_enabled:
-        raise NotFoundError("Two-factor authentication")
-    used = await crud.check_second_factor(
-        db=db,
-        user=current_user,
-        code=body.code,
-        secret_key=settings.SECRET_KEY,
-        audit=audit,
+    await _prove_second_factor(
+        body, db, settings, current_user, limiter, audit, "disable"
     )
-    if used is None:
-        await _wrong_code(limiter, db, audit, current_user, "disable")
-        raise IncorrectCodeError()
     await crud.disable_two_factor(db=db, user=current_user, audit=audit)
     return Message(message="Two-factor authentication is off")
+
+
+@router.post(
+    "/users/me/two-factor/recovery-codes", tags=["users"], responses=RATE_LIMITED
+)
+async def replace_recovery_codes(
+    body: TwoFactorProof,
+    db: DbDep,
+    settings: SettingsDep,
+    current_user: CurrentUser,
+    limiter: RateLimiterDep,
+    audit: AuditDep,
+) -> RecoveryCodes:
+    """Ten new recovery codes, shown this once; the earlier ones stop working. Asks
+    for the password (for an account that has one) and a current code."""
+    audit = audit.by(current_user.id)
+    await _prove_second_factor(
+        body, db, settings, current_user, limiter, audit, "recovery_codes"
+    )
+    codes = await crud.replace_recovery_codes(db=db, user=current_user, audit=audit)
+    return RecoveryCodes(recovery_codes=codes)
 
 
 @router.delete(

@@ -1,6 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import { useState } from "react"
-import { usersDisableTwoFactor, usersEnableTwoFactor, usersSetupTwoFactor } from "@/client/sdk.gen"
+import {
+  usersDisableTwoFactor,
+  usersEnableTwoFactor,
+  usersReplaceRecoveryCodes,
+  usersSetupTwoFactor,
+} from "@/client/sdk.gen"
 import type { TwoFactorSetup } from "@/client/types.gen"
 import { Badge } from "@/components/ui/badge"
 import { Button } from "@/components/ui/button"
@@ -15,10 +20,16 @@ import { SettingsSection } from "./section"
 
 const SIX_DIGITS = /^\d{6}$/
 
-/** Two-factor authentication: enrol with a QR code, recovery codes shown once, turn off. */
+const ENABLED_NOTICE =
+  "Two-factor authentication is on. Save these recovery codes now: they are shown only once."
+const REPLACED_NOTICE =
+  "These are your new recovery codes: the earlier ones no longer work. Save them now: they are shown only once."
+
+/** Two-factor authentication: enrol with a QR code, recovery codes shown once (and
+ * replaced on demand), turn off. */
 export function TwoFactorSettings() {
   const status = useQuery(twoFactorQuery)
-  const [codes, setCodes] = useState<string[] | null>(null)
+  const [codes, setCodes] = useState<{ codes: string[]; notice: string } | null>(null)
 
   return (
     <SettingsSection
@@ -30,11 +41,17 @@ export function TwoFactorSettings() {
       ) : status.error ? (
         <FormAlert message={errorMessage(status.error)} />
       ) : codes ? (
-        <RecoveryCodesOnce codes={codes} onDone={() => setCodes(null)} />
+        <RecoveryCodesOnce {...codes} onDone={() => setCodes(null)} />
       ) : status.data.enabled ? (
-        <TurnOff codesLeft={status.data.recovery_codes_left} />
+        <Enabled
+          codesLeft={status.data.recovery_codes_left}
+          onReplaced={(replaced) => setCodes({ codes: replaced, notice: REPLACED_NOTICE })}
+        />
       ) : (
-        <TurnOn required={status.data.required} onEnabled={setCodes} />
+        <TurnOn
+          required={status.data.required}
+          onEnabled={(enabled) => setCodes({ codes: enabled, notice: ENABLED_NOTICE })}
+        />
       )}
     </SettingsSection>
   )
@@ -132,13 +149,18 @@ function TurnOn({
   )
 }
 
-function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+function RecoveryCodesOnce({
+  codes,
+  notice,
+  onDone,
+}: {
+  codes: string[]
+  notice: string
+  onDone: () => void
+}) {
   return (
     <div className="space-y-4">
-      <FormAlert
-        tone="success"
-        message="Two-factor authentication is on. Save these recovery codes now: they are shown only once."
-      />
+      <FormAlert tone="success" message={notice} />
       <p className="text-sm text-zinc-700 dark:text-zinc-300">
         Each code works once, in place of a code from the app, should you lose your phone.
       </p>
@@ -167,30 +189,49 @@ function RecoveryCodesOnce({ codes, onDone }: { codes: string[]; onDone: () => v
   )
 }
 
-function TurnOff({ codesLeft }: { codesLeft: number }) {
+/** On: the codes left, and the password and a current code to turn it off or to
+ * replace the recovery codes. */
+function Enabled({
+  codesLeft,
+  onReplaced,
+}: {
+  codesLeft: number
+  onReplaced: (codes: string[]) => void
+}) {
   const user = useCurrentUser()
   const queryClient = useQueryClient()
   const [password, setPassword] = useState("")
   const [code, setCode] = useState("")
+  const proof = () => ({ code, password: user.has_password ? password : null })
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: twoFactorQuery.queryKey })
+    await queryClient.invalidateQueries({ queryKey: currentUserQuery.queryKey })
+  }
   const disable = useMutation({
-    mutationFn: () =>
-      usersDisableTwoFactor({
-        body: { code, password: user.has_password ? password : null },
-        throwOnError: true,
-      }),
+    mutationFn: () => usersDisableTwoFactor({ body: proof(), throwOnError: true }),
     meta: { inlineErrors: true },
     onSuccess: async () => {
       toast.success("Two-factor authentication is off")
-      await queryClient.invalidateQueries({ queryKey: twoFactorQuery.queryKey })
-      await queryClient.invalidateQueries({ queryKey: currentUserQuery.queryKey })
+      await refresh()
     },
   })
+  const replace = useMutation({
+    mutationFn: async () =>
+      (await usersReplaceRecoveryCodes({ body: proof(), throwOnError: true })).data,
+    meta: { inlineErrors: true },
+    onSuccess: async (answer) => {
+      onReplaced(answer.recovery_codes)
+      await refresh()
+    },
+  })
+  const error = disable.error ?? replace.error
   return (
     <form
       noValidate
       className="space-y-5"
       onSubmit={(event) => {
         event.preventDefault()
+        replace.reset()
         disable.mutate()
       }}
     >
@@ -198,7 +239,10 @@ function TurnOff({ codesLeft }: { codesLeft: number }) {
         <Badge tone="green">On</Badge> {codesLeft} recovery {codesLeft === 1 ? "code" : "codes"}{" "}
         left.
       </p>
-      <FormAlert message={disable.error ? errorMessage(disable.error) : null} />
+      <p className="text-sm text-zinc-700 dark:text-zinc-300">
+        To turn it off or to get new recovery codes, confirm it is you.
+      </p>
+      <FormAlert message={error ? errorMessage(error) : null} />
       {user.has_password && (
         <PasswordField
           label="Current password"
@@ -216,7 +260,17 @@ function TurnOff({ codesLeft }: { codesLeft: number }) {
         value={code}
         onChange={(event) => setCode(event.target.value.trim())}
       />
-      <div className="flex justify-end">
+      <div className="flex flex-wrap justify-end gap-2">
+        <Button
+          variant="outline"
+          loading={replace.isPending}
+          onClick={() => {
+            disable.reset()
+            replace.mutate()
+          }}
+        >
+          Get new recovery codes
+        </Button>
         <Button type="submit" variant="danger" loading={disable.isPending}>
           Turn off two-factor authentication
         </Button>
