@@ -13,11 +13,17 @@ from app.core.logging import configure_logging
 from app.jobs.metrics import register_queue_metrics
 from app.jobs.worker import run_worker
 from app.observability.exporter import Exporter, server_folder
+from app.observability.tracing import Tracing
 
 
 async def main(settings: Settings) -> None:
-    db = Database(settings)
+    # Its jobs traced as the API's are, when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    tracing = Tracing(settings) if settings.OTEL_EXPORTER_OTLP_ENDPOINT else None
+    on_connect = tracing.instrument_connection if tracing else None
+    db = Database(settings, on_connect=on_connect)
     await db.open()
+    if tracing is not None:
+        tracing.activate()
     # Its own metrics port, as the API's processes have (METRICS_PORT, 0: none).
     register_queue_metrics(settings)
     exporter = Exporter(server_folder(), settings.METRICS_PORT)
@@ -28,6 +34,8 @@ async def main(settings: Settings) -> None:
     finally:
         exporter.stop()
         await db.close()
+        if tracing is not None:
+            await asyncio.to_thread(tracing.shutdown)
 
 
 if __name__ == "__main__":

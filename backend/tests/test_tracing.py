@@ -4,21 +4,32 @@ the app under a real uvicorn sending to it, and the app's JSON log lines beside.
 
 import json
 import logging
+import signal
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
+from app.core.db import libpq_url
 from app.main import create_app
 from tests.conftest import FIRST_SUPERUSER, FIRST_SUPERUSER_PASSWORD, make_settings
+from tests.test_jobs import worker_process
 from tests.utils.factories import API
 from tests.utils.live_server import live_server
 from tests.utils.otlp import ReceivedSpan, otlp_receiver
 from tests.utils.smtp import Mailbox
 
-SERVER, CLIENT = 2, 3  # span kinds (SPAN_KIND_SERVER, SPAN_KIND_CLIENT)
+# Span kinds (SPAN_KIND_SERVER, SPAN_KIND_CLIENT, SPAN_KIND_CONSUMER).
+SERVER, CLIENT, CONSUMER = 2, 3, 5
+
+
+def jobs_of(database_url: str) -> list[dict[str, Any]]:
+    with psycopg.connect(libpq_url(database_url), row_factory=dict_row) as connection:
+        return connection.execute("SELECT id, args FROM procrastinate_jobs").fetchall()
 
 
 @pytest.fixture(autouse=True)
@@ -114,10 +125,78 @@ def test_a_request_is_traced_from_its_route_to_the_database_and_smtp(
     assert "LEFT OUTER JOIN item ON item.id = %(row_id)s" in statement  # no values
 
     logged = access_line(stderr, "recover-a-password")
-    request = server_span(receiver.trace(logged["trace_id"]))
+    spans = receiver.trace(logged["trace_id"])
+    request = server_span(spans)
     assert request.name == "POST /api/v1/password-recovery"
-    # The email, sent by the job the request queued: a span of its own.
+    # The job the request queued ran later, in the worker, under the request's span:
+    # its database round trips and the email's SMTP send are inside its own span.
+    [job] = [span for span in spans if span.kind == CONSUMER]
+    assert job.name == "process send_email"
+    assert job.parent_span_id == request.span_id
+    [job_id] = [
+        row["id"]
+        for row in jobs_of(database_url)
+        if row["args"]["to"] == FIRST_SUPERUSER
+    ]
+    assert job.attributes == {
+        "messaging.system": "procrastinate",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": "email",
+        "messaging.message.id": str(job_id),
+    }
     [sent] = [span for span in receiver.spans if span.name == "smtp send"]
+    assert sent.trace_id == logged["trace_id"]
+    assert sent.parent_span_id == job.span_id
     assert sent.kind == CLIENT
     assert sent.attributes == {"server.address": "127.0.0.1", "server.port": smtp[0]}
     assert sent.service == settings.PROJECT_NAME
+    # The user read, then the send claimed in a transaction around the SMTP send.
+    in_job = [span for span in spans if span.parent_span_id == job.span_id]
+    assert sorted(span.name for span in in_job) == sorted(
+        ["SELECT", "BEGIN", "INSERT", "smtp send", "COMMIT"]
+    )
+
+
+def test_a_job_run_by_a_worker_of_its_own_joins_the_trace_that_queued_it(
+    database_url: str, smtp: tuple[int, Mailbox]
+) -> None:
+    mailbox = smtp[1]
+    mailbox.clear()
+    trace_id, caller_span = "ab" * 16, "cd" * 8
+    with otlp_receiver() as receiver:
+        settings = make_settings(
+            database_url,
+            smtp[0],
+            EMAIL_VERIFICATION_REQUIRED=False,
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+        )
+        # The API only queues the email: no worker runs in its process.
+        with live_server(create_app(settings)) as base_url:
+            recovery = httpx.post(
+                f"{base_url}{API}/password-recovery",
+                json={"email": FIRST_SUPERUSER},
+                headers={"traceparent": f"00-{trace_id}-{caller_span}-01"},
+                timeout=30,
+            )
+            assert recovery.status_code == 200
+        assert not mailbox.messages
+        with worker_process(settings) as worker:
+            deadline = time.monotonic() + 60
+            while not mailbox.messages:
+                assert time.monotonic() < deadline, "the worker sent no email"
+                time.sleep(0.05)
+            # Stopped gracefully, the worker sends its last spans on its way out.
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=30) == 0
+
+    assert mailbox.only()["To"] == FIRST_SUPERUSER
+    spans = receiver.trace(trace_id)
+    request = server_span(spans)
+    assert request.name == "POST /api/v1/password-recovery"
+    assert request.parent_span_id == caller_span
+    [job] = [span for span in spans if span.kind == CONSUMER]
+    assert job.name == "process send_email"
+    assert job.parent_span_id == request.span_id
+    [sent] = [span for span in spans if span.name == "smtp send"]
+    assert sent.parent_span_id == job.span_id
+    assert {span.service for span in spans} == {settings.PROJECT_NAME}

@@ -7,7 +7,8 @@ run the jobs (`app.jobs.tasks`), retry failures with capped exponential backoff
 (`CappedBackoff`), and take back jobs of workers that died.
 
 Job arguments are ids and addresses, never a secret: a link's token is made when its
-email is sent.
+email is sent. With tracing on, a job also carries the `traceparent` of the request
+that queued it, and its run is traced under that request.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from app.core.config import Settings
 from app.core.db import Statements
 from app.models import JobKind
+from app.observability.tracing import job_traceparent
 
 SEND_EMAIL = JobKind.SEND_EMAIL
 PURGE_EXPIRED = JobKind.PURGE_EXPIRED
@@ -31,6 +33,8 @@ _outbox = procrastinate.App(connector=procrastinate.PsycopgConnector())
 async def defer(db: Statements, task: str, *, queue: str, **arguments: Any) -> int:
     """Queue a job on `db`'s connection (a transaction's: it commits with it), and
     return its id."""
+    if traceparent := job_traceparent():
+        arguments["traceparent"] = traceparent
     async with db.connection() as connection:
         deferrer = _outbox.configure_task(task, queue=queue, connection=connection)
         return await deferrer.defer_async(**arguments)

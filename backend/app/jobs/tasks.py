@@ -24,6 +24,7 @@ from app.mail import (
     compose,
     send_email,
 )
+from app.observability.tracing import job_span
 
 logger = logging.getLogger(__name__)
 mail_log = logging.getLogger("app.mail")  # what happened to each email
@@ -49,18 +50,27 @@ def build_queue(settings: Settings, db: Database) -> procrastinate.App:
         to: str,
         user_id: str | None = None,
         invitation_id: str | None = None,
+        traceparent: str | None = None,
     ) -> None:
         job_id = context.job.id
         assert job_id is not None
         tries = context.job.attempts + 1
         template_ = EmailTemplate(template)
-        await send_queued_email(
-            settings, db, job_id, template_, to, user_id, tries, invitation_id
-        )
+        with job_span(
+            jobs.SEND_EMAIL, queue="email", job_id=job_id, traceparent=traceparent
+        ):
+            await send_queued_email(
+                settings, db, job_id, template_, to, user_id, tries, invitation_id
+            )
 
     @queue.task(name=jobs.PURGE_EXPIRED, queue="maintenance", pass_context=True)
     async def purge(context: JobContext, timestamp: int | None = None) -> None:  # noqa: ARG001 (periodic jobs get their time)
-        await purge_expired(settings, db, context.app)
+        job_id = context.job.id
+        assert job_id is not None
+        with job_span(
+            jobs.PURGE_EXPIRED, queue="maintenance", job_id=job_id, traceparent=None
+        ):
+            await purge_expired(settings, db, context.app)
 
     if settings.JOBS_PURGE_CRON != "off":
         queue.periodic(cron=settings.JOBS_PURGE_CRON, periodic_id="purge")(purge)

@@ -10,6 +10,9 @@ can be set only once) that batches spans to `<endpoint>/v1/traces`:
   carries a W3C `traceparent`;
 - a span per database round trip (psycopg's instrumentation, on each connection the
   pool makes);
+- a span around each run of a job (`job_span`), in the trace of the request that
+  queued it: the job carries that request's W3C `traceparent` (`job_traceparent`),
+  so an email's database and SMTP spans show under the request that asked for it;
 - a span around each email handed to SMTP (`smtp_span`).
 
 OpenTelemetry's own variables apply: `OTEL_SERVICE_NAME` (the project name otherwise),
@@ -19,15 +22,13 @@ OpenTelemetry's own variables apply: `OTEL_SERVICE_NAME` (the project name other
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from app.core.config import Settings
-
-if TYPE_CHECKING:
-    pass
 
 # FastAPI's telemetry when tracing is off: none at all.
 OFF: TelemetryConfig = {
@@ -37,9 +38,10 @@ OFF: TelemetryConfig = {
     "auto_configure": False,
 }
 
-# The tracer of the app that is running with tracing on, for spans made outside
-# FastAPI and the pool (mail). One app serves per process.
+# The tracer of the app (or worker) that is running with tracing on, for spans made
+# outside FastAPI and the pool (jobs, mail). One app serves per process.
 _tracer: Tracer | None = None
+_W3C = TraceContextTextMapPropagator()
 
 
 class Tracing:
@@ -107,5 +109,37 @@ def smtp_span(host: str, port: int) -> Iterator[None]:
     attributes: dict[str, str | int] = {"server.address": host, "server.port": port}
     with _tracer.start_as_current_span(
         "smtp send", kind=SpanKind.CLIENT, attributes=attributes
+    ):
+        yield
+
+
+def job_traceparent() -> str | None:
+    """The current span as a W3C `traceparent`, for a job queued now to carry; None
+    when tracing is off or no span is current."""
+    if _tracer is None:
+        return None
+    carrier: dict[str, str] = {}
+    _W3C.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def job_span(
+    task: str, *, queue: str, job_id: int, traceparent: str | None
+) -> Iterator[None]:
+    """A consumer span around one run of a job, when tracing is on: a child of the
+    span that queued it (`traceparent`), else the root of a trace of its own."""
+    if _tracer is None:
+        yield
+        return
+    parent = _W3C.extract({"traceparent": traceparent}) if traceparent else None
+    attributes: dict[str, str] = {
+        "messaging.system": "procrastinate",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": queue,
+        "messaging.message.id": str(job_id),
+    }
+    with _tracer.start_as_current_span(
+        f"process {task}", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
     ):
         yield
