@@ -4,6 +4,7 @@ import { StrictMode } from "react"
 import { createRoot } from "react-dom/client"
 import "./index.css"
 import { onLogoutElsewhere, session } from "@/lib/api"
+import { forgetAccountData } from "@/lib/queries"
 import { applyTheme, storedTheme } from "@/lib/theme"
 import { toast } from "@/lib/toast"
 import { queryClient, router } from "./router"
@@ -15,7 +16,7 @@ session.onExpired(() => {
   const here = router.state.location
   void router
     .navigate({ to: "/login", search: { redirect: here.href } })
-    .then(() => queryClient.clear())
+    .then(() => forgetAccountData(queryClient))
 })
 
 onLogoutElsewhere(() => {
@@ -23,7 +24,7 @@ onLogoutElsewhere(() => {
   session.clear()
   void router
     .navigate({ to: "/login", search: { notice: "logged-out" } })
-    .then(() => queryClient.clear())
+    .then(() => forgetAccountData(queryClient))
 })
 
 async function start() {

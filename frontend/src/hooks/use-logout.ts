@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query"
 import { useRouter } from "@tanstack/react-router"
 import { loginLogout } from "@/client/sdk.gen"
 import { announceLogout, session } from "@/lib/api"
+import { forgetAccountData } from "@/lib/queries"
 
 /** End the session on the server (its refresh cookie stops working), then here. */
 export function useLogout() {
@@ -14,7 +15,7 @@ export function useLogout() {
       session.clear()
       announceLogout()
       await router.navigate({ to: "/login", search: { notice: "logged-out" } })
-      queryClient.clear()
+      forgetAccountData(queryClient)
     },
   })
 }

@@ -1,5 +1,5 @@
 /** Server state: query options and cache keys shared by the pages. */
-import { queryOptions } from "@tanstack/react-query"
+import { type QueryClient, queryOptions } from "@tanstack/react-query"
 import {
   auditReadAuditEvents,
   itemsReadItems,
@@ -111,3 +111,15 @@ export const twoFactorQuery = queryOptions({
   queryKey: ["two-factor"],
   queryFn: async () => (await usersReadTwoFactor({ throwOnError: true })).data,
 })
+
+/**
+ * After a logout (or when the session ends): forget everything the account's queries
+ * and mutations held, but the sign-in providers. They are no one's data, and the login
+ * page the user was just sent to may be loading them: removing that query would cancel
+ * its fetch and leave the page without its provider buttons.
+ */
+export function forgetAccountData(queryClient: QueryClient) {
+  const [providers] = providersQuery.queryKey
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== providers })
+  queryClient.getMutationCache().clear()
+}

@@ -5,6 +5,7 @@ import { usersDeleteUserMe } from "@/client/sdk.gen"
 import { Button } from "@/components/ui/button"
 import { ConfirmDialog } from "@/components/ui/confirm-dialog"
 import { session } from "@/lib/api"
+import { forgetAccountData } from "@/lib/queries"
 import { SettingsSection } from "./section"
 
 export function DeleteAccount() {
@@ -16,7 +17,7 @@ export function DeleteAccount() {
     onSuccess: async () => {
       session.clear()
       await router.navigate({ to: "/login", search: { notice: "account-deleted" } })
-      queryClient.clear()
+      forgetAccountData(queryClient)
     },
   })
   return (

@@ -10,6 +10,7 @@ import { PasswordField } from "@/components/ui/password-field"
 import { useCurrentUser } from "@/hooks/use-current-user"
 import { session } from "@/lib/api"
 import { errorMessage } from "@/lib/errors"
+import { forgetAccountData } from "@/lib/queries"
 import { type ChangePasswordValues, changePasswordSchema } from "@/lib/schemas"
 import { SettingsSection } from "./section"
 
@@ -32,7 +33,7 @@ export function PasswordForm() {
       // The server ends every session of the account on a password change, this one too.
       session.clear()
       await router.navigate({ to: "/login", search: { notice: "password-changed" } })
-      queryClient.clear()
+      forgetAccountData(queryClient)
     },
   })
   const { errors } = form.formState
