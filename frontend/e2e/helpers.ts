@@ -135,10 +135,16 @@ export function totp(secret: string, at: number = Date.now()): string {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0")
 }
 
-/** Who the test server's fake OpenID provider ("Fake ID") signs in next. */
+/** Who one of the test server's providers ("Fake ID" unless `provider` says
+ * "github") signs in next. GitHub's subjects are numbers. */
 export async function providerSignsIn(
   request: APIRequestContext,
-  login: { email: string; email_verified?: boolean; subject?: string },
+  login: {
+    email: string
+    email_verified?: boolean
+    subject?: string
+    provider?: "fake" | "github"
+  },
 ) {
   const response = await request.post(`${MAIL_URL}/provider-login`, {
     data: { subject: login.subject ?? `sub-${login.email}`, ...login },

@@ -12,12 +12,11 @@ an address away, as a mail server does with a mailbox it does not know (POST
 /refused?to=ADDRESS), and take it back (DELETE /refused?to=ADDRESS). Each job gets one
 try (JOBS_MAX_ATTEMPTS=1), so an email turned away ends a failed job at once.
 
-as JSON on E2E_MAIL_PORT (GET /messages?to=ADDRESS).
-
-A fake OpenID provider ("Fake ID", `backend/tests/utils/fake_provider.py`) runs on a
-port of its own and is the server's one sign-in provider; it signs in whoever the
-tests name with POST /provider-login on the mail port ({"subject", "email",
-"email_verified"}), approving at once.
+Two sign-in providers run on ports of their own (`backend/tests/utils/fake_provider.py`):
+a fake OpenID provider ("Fake ID") and a fake GitHub. Each signs in whoever the tests
+name with POST /provider-login on the mail port ({"provider": "fake" or "github",
+"subject", "email", "email_verified"}; GitHub's subjects are numbers), approving at
+once.
 """
 
 import asyncio
@@ -89,7 +88,7 @@ class Mailbox:
             ]
 
 
-def serve_mailbox(mailbox: Mailbox, port: int, provider: Any) -> None:
+def serve_mailbox(mailbox: Mailbox, port: int, providers: dict[str, Any]) -> None:
     from tests.utils.fake_provider import Login
 
     class Handler(BaseHTTPRequestHandler):
@@ -102,7 +101,7 @@ def serve_mailbox(mailbox: Mailbox, port: int, provider: Any) -> None:
                 return
             length = int(self.headers.get("Content-Length") or 0)
             login = json.loads(self.rfile.read(length))
-            provider.sign_in_as(
+            providers[login.get("provider", "fake")].sign_in_as(
                 Login(
                     subject=str(login["subject"]),
                     email=login.get("email"),
@@ -198,18 +197,19 @@ def main() -> None:
     app_port = int(os.environ.get("E2E_APP_PORT", "8765"))
     mail_port = int(os.environ.get("E2E_MAIL_PORT", "8766"))
 
-    # The backend's test helpers: the fake OpenID provider.
+    # The backend's test helpers: the fake OpenID provider and the fake GitHub.
     sys.path.insert(0, str(BACKEND_DIR))
-    from tests.utils.fake_provider import FakeOpenIDProvider
+    from tests.utils.fake_provider import FakeGitHub, FakeOpenIDProvider
 
-    provider = FakeOpenIDProvider()
+    provider, github = FakeOpenIDProvider(), FakeGitHub()
     provider.start()
+    github.start()
 
     mailbox = Mailbox()
     smtp_port = free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    serve_mailbox(mailbox, mail_port, provider)
+    serve_mailbox(mailbox, mail_port, {"fake": provider, "github": github})
 
     from devtools.embedded_postgres import create_database, start_embedded_postgres
 
@@ -247,7 +247,9 @@ def main() -> None:
             "SENTRY_DSN": "",
             # An email the mail server turns away fails its job at the first try.
             "JOBS_MAX_ATTEMPTS": "1",
-            "OIDC_PROVIDERS": json.dumps([provider.config()]),
+            "OIDC_PROVIDERS": json.dumps(
+                [provider.config(), {**github.config(), "display": "GitHub"}]
+            ),
         }
     )
     # Empty values would fall back to the repository's .env: drop them instead.
@@ -263,7 +265,9 @@ def main() -> None:
     asyncio.run(prestart(get_settings()))
     # One line per request would drown the test report: keep warnings and errors.
     logging.getLogger("app.access").setLevel(logging.WARNING)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP server's dialogue
+    logging.getLogger("mail.log").setLevel(
+        logging.WARNING
+    )  # the SMTP server's dialogue
     sys.stderr.write(
         f"E2E app on http://127.0.0.1:{app_port}, mail on http://127.0.0.1:{mail_port}\n"
     )
@@ -281,6 +285,7 @@ def main() -> None:
     finally:
         smtp.stop()
         provider.stop()
+        github.stop()
         drop_databases(server_url, [database_name])
 
 

@@ -31,6 +31,33 @@ test("a new user signs up with the provider's button", async ({ page, request })
   await expect(page.getByRole("heading", { name: "Linked accounts" })).toBeVisible()
 })
 
+test("a new user signs up with GitHub and signs in with it again", async ({ page, request }) => {
+  const email = uniqueEmail("github")
+  const login = { provider: "github", email, subject: String(Date.now()) } as const
+  await providerSignsIn(request, login)
+
+  await page.goto("/login")
+  await page.getByRole("link", { name: "Continue with GitHub" }).click()
+
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(HOME_HEADING)
+  await signInTab(page)
+  await expect(page.getByRole("listitem").filter({ hasText: "GitHub" })).toContainText(email)
+  await logOut(page)
+  await providerSignsIn(request, login)
+  await page.getByRole("link", { name: "Continue with GitHub" }).click()
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(HOME_HEADING)
+  // GitHub's primary address unverified there: refused, as for any provider.
+  await logOut(page)
+  await providerSignsIn(request, {
+    provider: "github",
+    email: uniqueEmail("github-unverified"),
+    email_verified: false,
+    subject: String(Date.now() + 1),
+  })
+  await page.getByRole("link", { name: "Continue with GitHub" }).click()
+  await expect(page).toHaveURL(/\/login\?error=email_not_verified/)
+})
+
 test("a provider that has not verified the address is refused with a clear message", async ({
   page,
   request,
