@@ -4,8 +4,9 @@ import { createUser, latestMail, linkIn, logIn, uniqueEmail } from "./helpers"
 /**
  * Teams as their users meet them: the switcher stays hidden until a second team exists;
  * an owner creates a team and invites a colleague by email, who signs in through the
- * emailed link and joins; both see the team's items; the owner makes the colleague an
- * admin, then removes them, and the team leaves the colleague's screen.
+ * emailed link and joins; both see the team's items, and the colleague, a member, may
+ * change only their own; the owner makes the colleague an admin, then removes them, and
+ * the team leaves the colleague's screen.
  */
 test("a team is created, shared by invitation, and a member removed", async ({
   page,
@@ -58,6 +59,23 @@ test("a team is created, shared by invitation, and a member removed", async ({
   await page.getByLabel("Team", { exact: true }).first().selectOption({ label: "Personal" })
   await expect(page.getByRole("heading", { name: "No items yet" })).toBeVisible()
   await page.getByLabel("Team", { exact: true }).first().selectOption({ label: "Design crew" })
+  await page.getByRole("button", { name: "Add item" }).first().click()
+  await page.getByRole("dialog", { name: "Add item" }).getByLabel("Title").fill("Owner's plan")
+  await page
+    .getByRole("dialog", { name: "Add item" })
+    .getByRole("button", { name: "Add item" })
+    .click()
+  // The owner may change any of the team's items; the member, only their own: the
+  // owner's item offers them no menu.
+  await expect(page.getByRole("button", { name: "Actions for Shared plan" })).toBeVisible()
+  await expect(page.getByRole("button", { name: "Actions for Owner's plan" })).toBeVisible()
+  await colleague.reload()
+  await expect(colleague.getByRole("row", { name: /Owner's plan/ })).toBeVisible()
+  await expect(colleague.getByRole("button", { name: "Actions for Owner's plan" })).toHaveCount(0)
+  await colleague.getByRole("button", { name: "Actions for Shared plan" }).click()
+  await expect(colleague.getByRole("menuitem", { name: "Edit" })).toBeEnabled()
+  await expect(colleague.getByRole("menuitem", { name: "Delete" })).toBeEnabled()
+  await colleague.keyboard.press("Escape")
 
   await page.getByRole("link", { name: "Team", exact: true }).first().click()
   await expect(pending).toHaveCount(0)

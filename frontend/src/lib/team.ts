@@ -6,6 +6,7 @@
 import { useSuspenseQuery } from "@tanstack/react-query"
 import { useSyncExternalStore } from "react"
 import type { TeamPublic, TeamRole } from "@/client/types.gen"
+import { useCurrentUser } from "@/hooks/use-current-user"
 import { teamsQuery } from "./queries"
 
 const KEY = "current-team"
@@ -74,4 +75,13 @@ export function atLeast(
 ): boolean {
   if (isSuperuser) return true
   return team.role !== null && RANK[team.role] >= RANK[role]
+}
+
+/** Whether the caller may edit or delete a row of the current team, as the server
+ * decides it: a member, the rows they created; an admin or owner (or a superuser), any. */
+export function useMayChange(): (row: { owner_id: string | null }) => boolean {
+  const team = useCurrentTeam()
+  const user = useCurrentUser()
+  const any = atLeast(team, user.is_superuser, "admin")
+  return (row) => any || row.owner_id === user.id
 }

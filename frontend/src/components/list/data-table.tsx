@@ -17,12 +17,15 @@ export interface Column<Row> {
   hideHeader?: boolean
 }
 
-/** The row's menu: Edit and Delete, as the page allows them. */
+/** The row's menu: Edit and Delete, as the page allows them; a row that allows
+ * neither has no menu. */
 export interface RowActions<Row> {
   /** The menu button's accessible name: "Actions for Buy milk". */
   label: (row: Row) => string
   onEdit?: (row: Row) => void
   onDelete?: (row: Row) => void
+  /** Rows that may not be edited (in a team, a member's for another member's). */
+  canEdit?: (row: Row) => boolean
   /** Rows that may not be deleted (the signed-in user, in the users list). */
   canDelete?: (row: Row) => boolean
 }
@@ -47,7 +50,14 @@ function columnClasses<Row>(column: Column<Row>, index: number): string {
 function menuItems<Row>(row: Row, actions: RowActions<Row>): MenuItem[] {
   const items: MenuItem[] = []
   const { onEdit, onDelete } = actions
-  if (onEdit) items.push({ label: "Edit", icon: Pencil, onSelect: () => onEdit(row) })
+  if (onEdit) {
+    items.push({
+      label: "Edit",
+      icon: Pencil,
+      disabled: actions.canEdit ? !actions.canEdit(row) : false,
+      onSelect: () => onEdit(row),
+    })
+  }
   if (onDelete) {
     items.push({
       label: "Delete",
@@ -88,31 +98,37 @@ export function DataTable<Row>({ rows, columns, rowKey, rowActions }: DataTableP
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {rows.map((row) => (
-            <tr
-              key={rowKey(row)}
-              className={cn(rowActions && "hover:bg-zinc-50 dark:hover:bg-zinc-800/40")}
-            >
-              {columns.map((column, index) => (
-                <td
-                  key={column.header}
-                  className={cn(columnClasses(column, index), column.className)}
-                >
-                  {column.cell(row)}
-                </td>
-              ))}
-              {rowActions && (
-                <td className="px-4 py-2 text-right">
-                  <Menu
-                    label={rowActions.label(row)}
-                    triggerClassName="rounded-lg p-2 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-white"
-                    trigger={<MoreHorizontal className="h-4 w-4" aria-hidden="true" />}
-                    items={menuItems(row, rowActions)}
-                  />
-                </td>
-              )}
-            </tr>
-          ))}
+          {rows.map((row) => {
+            const actions = rowActions ? menuItems(row, rowActions) : []
+            return (
+              <tr
+                key={rowKey(row)}
+                className={cn(rowActions && "hover:bg-zinc-50 dark:hover:bg-zinc-800/40")}
+              >
+                {columns.map((column, index) => (
+                  <td
+                    key={column.header}
+                    className={cn(columnClasses(column, index), column.className)}
+                  >
+                    {column.cell(row)}
+                  </td>
+                ))}
+                {rowActions && (
+                  <td className="px-4 py-2 text-right">
+                    {/* No menu for a row the caller can do nothing with. */}
+                    {actions.some((action) => !action.disabled) && (
+                      <Menu
+                        label={rowActions.label(row)}
+                        triggerClassName="rounded-lg p-2 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-white"
+                        trigger={<MoreHorizontal className="h-4 w-4" aria-hidden="true" />}
+                        items={actions}
+                      />
+                    )}
+                  </td>
+                )}
+              </tr>
+            )
+          })}
         </tbody>
       </table>
     </div>

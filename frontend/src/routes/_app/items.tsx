@@ -13,7 +13,7 @@ import { usePageTitle } from "@/hooks/use-page-title"
 import { useDeleteRow, useRowDialog } from "@/hooks/use-row-actions"
 import { type PagePosition, parseListSearch } from "@/lib/paging"
 import { itemsQuery } from "@/lib/queries"
-import { useCurrentTeam, useHasTeams } from "@/lib/team"
+import { useCurrentTeam, useHasTeams, useMayChange } from "@/lib/team"
 import { toast } from "@/lib/toast"
 
 export const Route = createFileRoute("/_app/items")({
@@ -25,6 +25,7 @@ function ItemsPage() {
   usePageTitle("Items")
   const team = useCurrentTeam()
   const hasTeams = useHasTeams()
+  const mayChange = useMayChange()
   const list = useListPage((position: PagePosition) => itemsQuery(position, team.id))
   const editor = useRowDialog<ItemPublic>()
   const remove = useDeleteRow({
@@ -58,6 +59,8 @@ function ItemsPage() {
         label: (item) => `Actions for ${item.title}`,
         onEdit: editor.edit,
         onDelete: remove.ask,
+        canEdit: mayChange,
+        canDelete: mayChange,
       }}
       empty={
         <EmptyState
