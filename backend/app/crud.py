@@ -20,6 +20,7 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     delete,
+    desc,
     func,
     literal,
     select,
@@ -416,8 +417,16 @@ async def create_session(
     `+totp` or `+recovery_code` after a second factor), kept in the audit log."""
     refresh_token = security.generate_refresh_token()
     expires_at = datetime.now(UTC) + lifetime
+    ip, agent = (audit.ip, audit.user_agent) if audit else (None, None)
     async with db.transaction() as tx:
-        session = await tx.insert(UserSession, user_id=user.id, expires_at=expires_at)
+        session = await tx.insert(
+            UserSession,
+            user_id=user.id,
+            expires_at=expires_at,
+            method=method[:64],
+            ip=ip[:64] if ip else None,
+            user_agent=agent[:512] if agent else None,
+        )
         token_hash = security.hash_refresh_token(refresh_token)
         await tx.insert(RefreshToken, token_hash=token_hash, session_id=session.id)
         audit = audit.by(user.id) if audit else None
@@ -526,6 +535,61 @@ _REVOKE = (
 )
 _REVOKE_SESSION = _REVOKE.where(col(UserSession.id) == bindparam("id"))
 _REVOKE_USER_SESSIONS = _REVOKE.where(col(UserSession.user_id) == bindparam("user_id"))
+
+# A user's live sessions, the most recently used first: used is when a refresh token
+# of it was last traded for a new one (or when it started).
+MAX_LISTED_SESSIONS = 100
+_tokens = table_of(RefreshToken)
+_LAST_ROTATED = (
+    select(func.max(_tokens.c.used_at))
+    .where(_tokens.c.session_id == _sessions.c.id)
+    .correlate(_sessions)
+    .scalar_subquery()
+)
+_LIVE = (_sessions.c.revoked_at.is_(None), _sessions.c.expires_at > func.now())
+_LIVE_SESSIONS = (
+    select(
+        _sessions, func.coalesce(_LAST_ROTATED, _sessions.c.created_at).label("used")
+    )
+    .where(_sessions.c.user_id == bindparam("user_id"), *_LIVE)
+    .order_by(desc("used"), _sessions.c.id)
+    .limit(MAX_LISTED_SESSIONS)
+)
+_REVOKE_LIVE = (
+    update(_sessions)
+    .where(_sessions.c.user_id == bindparam("user_id"), *_LIVE)
+    .values(revoked_at=func.now())
+    .returning(_sessions.c.id)
+)
+_REVOKE_ONE_OF_USER = _REVOKE_LIVE.where(_sessions.c.id == bindparam("id"))
+_REVOKE_OTHERS_OF_USER = _REVOKE_LIVE.where(_sessions.c.id != bindparam("keep"))
+
+
+async def list_sessions(*, db: Statements, user_id: uuid.UUID) -> list[Row]:
+    """The user's live sessions (at most MAX_LISTED_SESSIONS), the most recently used
+    first; each row's `used` is when it was last used."""
+    return await db.all(_LIVE_SESSIONS, user_id=user_id)
+
+
+async def end_sessions(
+    *,
+    db: Database,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID | None = None,
+    keep: uuid.UUID | None = None,
+    audit: AuditContext | None = None,
+) -> int:
+    """End one of the user's live sessions (`session_id`), or all but `keep`; how
+    many ended. Each is recorded in the audit log."""
+    async with db.transaction() as tx:
+        if session_id is not None:
+            ended = await tx.all(_REVOKE_ONE_OF_USER, user_id=user_id, id=session_id)
+        else:
+            ended = await tx.all(_REVOKE_OTHERS_OF_USER, user_id=user_id, keep=keep)
+        for row in ended:
+            event = Event.SESSION_REVOKED
+            await record(tx, audit, event, user_id, session_id=str(row["id"]))
+    return len(ended)
 
 
 # Items ---------------------------------------------------------------------------

@@ -308,6 +308,25 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = timestamp_field()
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # How the login was proven (`password`, `oidc:<provider>`, `+totp`, ...), and
+    # from where: what the user's list of sessions shows them.
+    method: str = Field(default="password", max_length=64)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=512)
+
+
+class SessionPublic(SQLModel):
+    """One of the caller's live logins; `current` marks the one asking."""
+
+    id: uuid.UUID
+    created_at: datetime
+    # When its refresh token last rotated (a client refreshes while it is in use).
+    last_used_at: datetime
+    expires_at: datetime
+    method: str
+    ip: str | None
+    user_agent: str | None
+    current: bool
 
 
 class RefreshToken(SQLModel, table=True):
@@ -407,6 +426,7 @@ class AuditEventType(StrEnum):
     TWO_FACTOR_FAILED = "two_factor_failed"
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_REPLACED = "recovery_codes_replaced"
+    SESSION_REVOKED = "session_revoked"
     TEAM_CREATED = "team_created"
     TEAM_RENAMED = "team_renamed"
     TEAM_DELETED = "team_deleted"
@@ -427,6 +447,8 @@ class AuditContext:
     actor_id: uuid.UUID | None = None
     ip: str | None = None
     request_id: str | None = None
+    # Kept with a session the request starts, not on events.
+    user_agent: str | None = None
 
     def by(self, actor_id: uuid.UUID | None) -> "AuditContext":
         return replace(self, actor_id=actor_id)

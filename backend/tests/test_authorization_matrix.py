@@ -78,6 +78,8 @@ class World:
     connection: psycopg.Connection
     # A provider identity linked to the owner, and one to the inactive user.
     identities: tuple[str, str]
+    # A second live session of the owner's (another device).
+    owner_other_session: str
 
     def caller(self, role: str) -> LoggedInUser | None:
         return None if role == "anonymous" else self.users[role]
@@ -315,6 +317,12 @@ MATRIX: dict[str, Entry] = {
     f"DELETE {API}/users/me/identities/{{identity_id}}": Entry(
         (401, 404, 404, 204, 404, 404, 403, 404)
     ),
+    # One's own sessions (`{session_id}`: another of the owner's): another's is absent.
+    f"GET {API}/users/me/sessions/": Entry(AUTHENTICATED_200),
+    f"DELETE {API}/users/me/sessions/": Entry((401, 204, 204, 204, 204, 204, 403, 204)),
+    f"DELETE {API}/users/me/sessions/{{session_id}}": Entry(
+        (401, 404, 404, 204, 404, 404, 403, 404)
+    ),
     # Two-factor authentication (`{user_id}`: the team owner's account)
     f"GET {API}/users/me/two-factor": Entry(AUTHENTICATED_200),
     f"POST {API}/users/me/two-factor/setup": Entry(AUTHENTICATED_200),
@@ -438,6 +446,16 @@ def insert_identity(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
     return str(identity_id)
 
 
+def insert_session(connection: psycopg.Connection, user_id: uuid.UUID) -> str:
+    session_id = uuid.uuid4()
+    connection.execute(
+        "INSERT INTO user_session (id, user_id, created_at, expires_at, method) "
+        "VALUES (%s, %s, now(), now() + interval '1 day', 'password')",
+        (session_id, user_id),
+    )
+    return str(session_id)
+
+
 @pytest.fixture
 def world(
     client: TestClient,
@@ -493,6 +511,7 @@ def world(
             insert_identity(db_connection, owner.id),
             insert_identity(db_connection, users["inactive"].id),
         ),
+        owner_other_session=insert_session(db_connection, owner.id),
     )
 
 
@@ -510,6 +529,7 @@ def url_for(world: World, path: str, role: str) -> str:
         .replace("{provider}", "fake")
         .replace("{job_id}", str(world.failed_job_id))
         .replace("{identity_id}", world.identity_id(role))
+        .replace("{session_id}", world.owner_other_session)
     )
     for name in OWNED:
         url = url.replace(f"{{{name}_id}}", world.rows[name])

@@ -82,3 +82,49 @@ test("settings: a superuser is not offered to delete their account", async ({ pa
   await expect(page.getByRole("tab", { name: "Appearance" })).toBeVisible()
   await expect(page.getByRole("tab", { name: "Danger zone" })).toHaveCount(0)
 })
+
+test("settings: the sessions list shows other devices, and logs them out", async ({
+  page,
+  request,
+}) => {
+  const user = await createUser(request, { prefix: "sessions" })
+  const logInFrom = async (agent: string) => {
+    const response = await request.post("/api/v1/login/access-token", {
+      form: { username: user.email, password: user.password },
+      headers: { "User-Agent": agent },
+    })
+    expect(response.ok(), await response.text()).toBeTruthy()
+    return ((await response.json()) as { access_token: string }).access_token
+  }
+  const firefox = await logInFrom(
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:135.0) Gecko/20100101 Firefox/135.0",
+  )
+  const me = (token: string) =>
+    request.get("/api/v1/users/me", { headers: { Authorization: `Bearer ${token}` } })
+  await logIn(page, user)
+  await page.goto("/settings?tab=sign-in")
+
+  const sessions = page.getByRole("list", { name: "Sessions" }).getByRole("listitem")
+  await expect(sessions).toHaveCount(2)
+  // The browser of the suite (its user agent is the Playwright device's).
+  await expect(sessions.first()).toContainText(/^Chrome on /)
+  await expect(sessions.first()).toContainText("This device")
+  await expect(sessions.nth(1)).toContainText("Firefox on Windows")
+  await expect(sessions.nth(1)).toContainText("Password · 127.0.0.1 · last active")
+  await sessions
+    .nth(1)
+    .getByRole("button", { name: /^Log out Firefox on Windows/ })
+    .click()
+  await expect(page.getByRole("status").filter({ hasText: "Logged out" })).toBeVisible()
+  await expect(sessions).toHaveCount(1)
+  expect((await me(firefox)).status()).toBe(401)
+
+  const others = [await logInFrom("curl/8.11.1"), await logInFrom("curl/8.11.1")]
+  await page.reload()
+  await expect(sessions).toHaveCount(3)
+  await page.getByRole("button", { name: "Log out everywhere else" }).click()
+  await expect(sessions).toHaveCount(1)
+  await expect(sessions.first()).toContainText("This device")
+  for (const token of others) expect((await me(token)).status()).toBe(401)
+  await expect(page.getByRole("button", { name: "Log out everywhere else" })).toHaveCount(0)
+})

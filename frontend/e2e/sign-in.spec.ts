@@ -11,6 +11,10 @@ async function continueWithProvider(page: Page) {
   await page.getByRole("link", { name: "Continue with Fake ID" }).click()
 }
 
+function linkedAccount(page: Page) {
+  return page.getByRole("list", { name: "Linked accounts" }).getByRole("listitem")
+}
+
 async function signInTab(page: Page) {
   await page.goto("/settings?tab=sign-in")
   await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible()
@@ -24,7 +28,7 @@ test("a new user signs up with the provider's button", async ({ page, request })
 
   await expect(page.getByRole("heading", { level: 1 })).toContainText(HOME_HEADING)
   await signInTab(page)
-  await expect(page.getByRole("listitem").filter({ hasText: "Fake ID" })).toContainText(email)
+  await expect(linkedAccount(page).filter({ hasText: "Fake ID" })).toContainText(email)
   await expect(page.getByText("Your account has no password").first()).toBeVisible()
   // A reload keeps the session: the refresh cookie the callback set.
   await page.reload()
@@ -41,7 +45,7 @@ test("a new user signs up with GitHub and signs in with it again", async ({ page
 
   await expect(page.getByRole("heading", { level: 1 })).toContainText(HOME_HEADING)
   await signInTab(page)
-  await expect(page.getByRole("listitem").filter({ hasText: "GitHub" })).toContainText(email)
+  await expect(linkedAccount(page).filter({ hasText: "GitHub" })).toContainText(email)
   await logOut(page)
   await providerSignsIn(request, login)
   await page.getByRole("link", { name: "Continue with GitHub" }).click()

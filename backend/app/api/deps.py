@@ -274,6 +274,7 @@ async def get_audit_context(request: Request) -> AuditContext:
     return AuditContext(
         ip=request.client.host if request.client else None,
         request_id=current_request_id(),
+        user_agent=request.headers.get("user-agent"),
     )
 
 

@@ -8,6 +8,7 @@ from app.api.routes import (
     login,
     oidc,
     private,
+    sessions,
     teams,
     two_factor,
     users,
@@ -30,6 +31,7 @@ def api_routers(settings: Settings) -> list[APIRouter]:
         teams.router,
         teams.invitations_router,
         two_factor.router,
+        sessions.router,
         oidc.router,
         identities.router,
         utils.router,
@@ -51,7 +53,7 @@ OPENAPI_TAGS = [
     {
         "name": "users",
         "description": "Accounts: one's own (linked providers, two-factor "
-        "authentication), and all of them for a superuser.",
+        "authentication, sessions), and all of them for a superuser.",
     },
     {
         "name": "items",

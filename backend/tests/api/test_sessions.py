@@ -520,3 +520,138 @@ def test_other_profile_changes_keep_the_sessions(
     assert response.status_code == 200, response.text
     assert live_sessions(db_connection, user) == 1
     assert_token_works(client, user.headers)
+
+
+# The caller's list of sessions ---------------------------------------------------
+
+SESSIONS = f"{API}/users/me/sessions/"
+
+
+def log_in_from(
+    client: TestClient, user: LoggedInUser, agent: str
+) -> tuple[dict[str, str], str]:
+    """A new session for `user` from a browser that says `agent`: its bearer
+    header and refresh token."""
+    response = client.post(
+        f"{API}/login/access-token",
+        data={"username": user.email, "password": user.password},
+        headers={"User-Agent": agent},
+    )
+    assert response.status_code == 200, response.text
+    client.cookies.clear()
+    tokens = response.json()
+    return bearer(tokens["access_token"]), tokens["refresh_token"]
+
+
+def test_the_caller_sees_their_live_sessions_most_recently_used_first(
+    client: TestClient, superuser_headers: dict[str, str], settings: Settings
+) -> None:
+    user = create_user(client, superuser_headers)
+    laptop, laptop_refresh = log_in_from(client, user, "Laptop/1.0")
+    phone, _ = log_in_from(client, user, "Phone/2.0 " + "x" * 600)
+    ended, _ = log_in_from(client, user, "Ended/1.0")
+    assert client.post(LOGOUT, headers=ended).status_code == 204
+    # The laptop refreshes after the phone logged in: it was used last.
+    rotated = refresh(client, laptop_refresh)
+    assert rotated.status_code == 200
+
+    listed = client.get(SESSIONS, headers=phone)
+
+    assert listed.status_code == 200, listed.text
+    sessions = listed.json()
+    laptop_id = session_id(laptop["Authorization"][7:], settings)
+    phone_id = session_id(phone["Authorization"][7:], settings)
+    first_id = session_id(user.headers["Authorization"][7:], settings)
+    assert [s["id"] for s in sessions] == [laptop_id, phone_id, first_id]
+    assert [s["current"] for s in sessions] == [False, True, False]
+    assert [s["user_agent"] for s in sessions] == [
+        "Laptop/1.0",
+        ("Phone/2.0 " + "x" * 600)[:512],
+        "testclient",
+    ]
+    assert {s["method"] for s in sessions} == {"password"}
+    assert {s["ip"] for s in sessions} == {"testclient"}
+    laptop_row, phone_row, _ = sessions
+    assert laptop_row["last_used_at"] > laptop_row["created_at"]
+    assert phone_row["last_used_at"] == phone_row["created_at"]
+    assert set(laptop_row) == {
+        "id",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "method",
+        "ip",
+        "user_agent",
+        "current",
+    }
+    # Someone else's list holds none of these.
+    other = create_user(client, superuser_headers)
+    theirs = client.get(SESSIONS, headers=other.headers).json()
+    assert [s["id"] for s in theirs] == [
+        session_id(other.headers["Authorization"][7:], settings)
+    ]
+
+
+def test_ending_one_session_stops_its_tokens_and_only_its_own(
+    client: TestClient,
+    superuser_headers: dict[str, str],
+    settings: Settings,
+    db_connection: psycopg.Connection,
+) -> None:
+    user = create_user(client, superuser_headers)
+    phone, phone_refresh = log_in_from(client, user, "Phone/2.0")
+    phone_id = session_id(phone["Authorization"][7:], settings)
+    other = create_user(client, superuser_headers)
+
+    # Another user's session looks absent, and stays live.
+    refused = client.delete(f"{SESSIONS}{phone_id}", headers=other.headers)
+    assert refused.status_code == 404
+    assert refused.json() == {"detail": "Session not found"}
+    assert_token_works(client, phone)
+
+    ended = client.delete(f"{SESSIONS}{phone_id}", headers=user.headers)
+
+    assert ended.status_code == 204
+    assert_token_refused(client, phone)
+    assert_unauthorized(refresh(client, phone_refresh), INVALID_REFRESH)
+    assert_token_works(client, user.headers)
+    again = client.delete(f"{SESSIONS}{phone_id}", headers=user.headers)
+    assert again.status_code == 404
+    details = db_connection.execute(
+        "SELECT actor_id, target_id, details FROM audit_event "
+        "WHERE event_type = 'session_revoked'"
+    ).fetchall()
+    assert details == [(user.id, user.id, {"session_id": phone_id})]
+    bad = client.delete(f"{SESSIONS}not-a-uuid", headers=user.headers)
+    assert bad.status_code == 422
+
+
+def test_logging_out_everywhere_else_keeps_only_the_caller(
+    client: TestClient,
+    superuser_headers: dict[str, str],
+    db_connection: psycopg.Connection,
+) -> None:
+    user = create_user(client, superuser_headers)
+    others = [log_in_from(client, user, f"Device/{n}") for n in range(3)]
+    bystander = create_user(client, superuser_headers)
+
+    response = client.delete(SESSIONS, headers=user.headers)
+
+    assert response.status_code == 204
+    for headers, refresh_token in others:
+        assert_token_refused(client, headers)
+        assert_unauthorized(refresh(client, refresh_token), INVALID_REFRESH)
+    assert_token_works(client, user.headers)
+    assert_token_works(client, bystander.headers)
+    listed = client.get(SESSIONS, headers=user.headers).json()
+    assert [s["current"] for s in listed] == [True]
+    assert live_sessions(db_connection, user) == 1
+    ended = db_connection.execute(
+        "SELECT count(*) FROM audit_event WHERE event_type = 'session_revoked' "
+        "AND target_id = %s",
+        (user.id,),
+    ).fetchone()
+    assert ended == (3,)
+    # Nothing else to end: still 204, and nothing recorded.
+    assert client.delete(SESSIONS, headers=user.headers).status_code == 204
+    assert live_sessions(db_connection, user) == 1

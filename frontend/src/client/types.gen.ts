@@ -44,7 +44,7 @@ export type AuditEventPublic = {
 /**
  * AuditEventType
  */
-export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used' | 'recovery_codes_replaced' | 'team_created' | 'team_renamed' | 'team_deleted' | 'team_member_added' | 'team_member_removed' | 'team_role_changed' | 'team_ownership_changed' | 'team_invitation_created' | 'team_invitation_revoked' | 'team_invitation_accepted' | 'superuser_team_access';
+export type AuditEventType = 'login_succeeded' | 'login_failed' | 'logout' | 'refresh_token_reused' | 'password_changed' | 'password_reset' | 'email_change_requested' | 'email_changed' | 'email_verified' | 'user_created' | 'user_updated' | 'user_deleted' | 'role_changed' | 'active_changed' | 'identity_linked' | 'identity_unlinked' | 'two_factor_enabled' | 'two_factor_disabled' | 'two_factor_reset' | 'two_factor_failed' | 'recovery_code_used' | 'recovery_codes_replaced' | 'session_revoked' | 'team_created' | 'team_renamed' | 'team_deleted' | 'team_member_added' | 'team_member_removed' | 'team_role_changed' | 'team_ownership_changed' | 'team_invitation_created' | 'team_invitation_revoked' | 'team_invitation_accepted' | 'superuser_team_access';
 
 /**
  * AuditEventsPublic
@@ -364,6 +364,46 @@ export type RefreshRequest = {
      * Refresh Token
      */
     refresh_token?: string | null;
+};
+
+/**
+ * SessionPublic
+ *
+ * One of the caller's live logins; `current` marks the one asking.
+ */
+export type SessionPublic = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Last Used At
+     */
+    last_used_at: string;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+    /**
+     * Method
+     */
+    method: string;
+    /**
+     * Ip
+     */
+    ip: string | null;
+    /**
+     * User Agent
+     */
+    user_agent: string | null;
+    /**
+     * Current
+     */
+    current: boolean;
 };
 
 /**
@@ -2208,6 +2248,70 @@ export type LoginLoginTwoFactorResponses = {
 };
 
 export type LoginLoginTwoFactorResponse = LoginLoginTwoFactorResponses[keyof LoginLoginTwoFactorResponses];
+
+export type UsersEndOtherSessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/sessions/';
+};
+
+export type UsersEndOtherSessionsResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type UsersEndOtherSessionsResponse = UsersEndOtherSessionsResponses[keyof UsersEndOtherSessionsResponses];
+
+export type UsersReadSessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/sessions/';
+};
+
+export type UsersReadSessionsResponses = {
+    /**
+     * Response Users-Read Sessions
+     *
+     * Successful Response
+     */
+    200: Array<SessionPublic>;
+};
+
+export type UsersReadSessionsResponse = UsersReadSessionsResponses[keyof UsersReadSessionsResponses];
+
+export type UsersEndSessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/users/me/sessions/{session_id}';
+};
+
+export type UsersEndSessionErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UsersEndSessionError = UsersEndSessionErrors[keyof UsersEndSessionErrors];
+
+export type UsersEndSessionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type UsersEndSessionResponse = UsersEndSessionResponses[keyof UsersEndSessionResponses];
 
 export type LoginReadProvidersData = {
     body?: never;

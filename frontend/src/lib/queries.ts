@@ -9,6 +9,7 @@ import {
   teamsReadMembers,
   teamsReadTeams,
   usersReadIdentities,
+  usersReadSessions,
   usersReadTwoFactor,
   usersReadUserMe,
   usersReadUsers,
@@ -105,6 +106,11 @@ export const providersQuery = queryOptions({
 export const identitiesQuery = queryOptions({
   queryKey: ["identities"],
   queryFn: async () => (await usersReadIdentities({ throwOnError: true })).data,
+})
+
+export const sessionsQuery = queryOptions({
+  queryKey: ["sessions"],
+  queryFn: async () => (await usersReadSessions({ throwOnError: true })).data,
 })
 
 export const twoFactorQuery = queryOptions({

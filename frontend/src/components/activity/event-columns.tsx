@@ -28,6 +28,7 @@ export const EVENTS: Record<AuditEventType, { label: string; tone: Tone }> = {
   two_factor_failed: { label: "Wrong authentication code", tone: "amber" },
   recovery_code_used: { label: "Recovery code used", tone: "amber" },
   recovery_codes_replaced: { label: "New recovery codes", tone: "indigo" },
+  session_revoked: { label: "Session logged out", tone: "gray" },
   team_created: { label: "Team created", tone: "green" },
   team_renamed: { label: "Team renamed", tone: "gray" },
   team_deleted: { label: "Team deleted", tone: "red" },

@@ -68,7 +68,10 @@ export function LinkedAccounts({ linked, error }: { linked?: string; error?: str
         {identities.isPending ? (
           <Spinner />
         ) : identities.data && identities.data.length > 0 ? (
-          <ul className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800">
+          <ul
+            aria-label="Linked accounts"
+            className="divide-y divide-zinc-200 rounded-lg border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800"
+          >
             {identities.data.map((identity) => (
               <li key={identity.id} className="flex items-center justify-between gap-3 p-3">
                 <div className="min-w-0 text-sm">

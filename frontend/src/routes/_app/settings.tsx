@@ -4,6 +4,7 @@ import { DeleteAccount } from "@/components/settings/delete-account"
 import { LinkedAccounts } from "@/components/settings/linked-accounts"
 import { PasswordForm } from "@/components/settings/password-form"
 import { ProfileForm } from "@/components/settings/profile-form"
+import { Sessions } from "@/components/settings/sessions"
 import { TwoFactorSettings } from "@/components/settings/two-factor"
 import { CreateTeam } from "@/components/teams/create-team"
 import { PageHeader } from "@/components/ui/card"
@@ -69,6 +70,7 @@ function SettingsPage() {
           <div className="space-y-6">
             <TwoFactorSettings />
             <LinkedAccounts linked={search.linked} error={search.error} />
+            <Sessions />
           </div>
         )}
         {tab === "appearance" && <AppearanceSettings />}
