@@ -549,10 +549,11 @@ _LAST_ROTATED = (
 _LIVE = (_sessions.c.revoked_at.is_(None), _sessions.c.expires_at > func.now())
 _LIVE_SESSIONS = (
     select(
-        _sessions, func.coalesce(_LAST_ROTATED, _sessions.c.created_at).label("used")
+        _sessions,
+        func.coalesce(_LAST_ROTATED, _sessions.c.created_at).label("last_used_at"),
     )
     .where(_sessions.c.user_id == bindparam("user_id"), *_LIVE)
-    .order_by(desc("used"), _sessions.c.id)
+    .order_by(desc("last_used_at"), _sessions.c.id)
     .limit(MAX_LISTED_SESSIONS)
 )
 _REVOKE_LIVE = (
@@ -567,7 +568,7 @@ _REVOKE_OTHERS_OF_USER = _REVOKE_LIVE.where(_sessions.c.id != bindparam("keep"))
 
 async def list_sessions(*, db: Statements, user_id: uuid.UUID) -> list[Row]:
     """The user's live sessions (at most MAX_LISTED_SESSIONS), the most recently used
-    first; each row's `used` is when it was last used."""
+    first, each with its `last_used_at`."""
     return await db.all(_LIVE_SESSIONS, user_id=user_id)
 
 

@@ -18,14 +18,9 @@ async def read_sessions(db: DbDep, caller: AuthenticatedDep) -> list[SessionPubl
     recently used first, at most 100: when and how each started, from which address
     and browser, and which one is asking (`current`)."""
     rows = await crud.list_sessions(db=db, user_id=caller.user.id)
+    current = caller.session_id
     return [
-        SessionPublic.model_validate(
-            {
-                **row,
-                "last_used_at": row["used"],
-                "current": row["id"] == caller.session_id,
-            }
-        )
+        SessionPublic.model_validate({**row, "current": row["id"] == current})
         for row in rows
     ]
 
