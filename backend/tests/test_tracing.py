@@ -27,9 +27,20 @@ from tests.utils.smtp import Mailbox
 SERVER, CLIENT, CONSUMER = 2, 3, 5
 
 
+def job_states(database_url: str, trace_id: str) -> list[str]:
+    """The states of the jobs queued within this trace."""
+    return [
+        row["status"]
+        for row in jobs_of(database_url)
+        if trace_id in row["args"].get("traceparent", "")
+    ]
+
+
 def jobs_of(database_url: str) -> list[dict[str, Any]]:
     with psycopg.connect(libpq_url(database_url), row_factory=dict_row) as connection:
-        return connection.execute("SELECT id, args FROM procrastinate_jobs").fetchall()
+        return connection.execute(
+            "SELECT id, args, status FROM procrastinate_jobs"
+        ).fetchall()
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +108,8 @@ def test_a_request_is_traced_from_its_route_to_the_database_and_smtp(
                 )
                 assert recovery.status_code == 200
                 deadline = time.monotonic() + 30
-                while not mailbox.messages:
+                # `received`, not `messages`: reading those would run the job here.
+                while not mailbox.received:
                     assert time.monotonic() < deadline, "no email was sent"
                     time.sleep(0.05)
         # The server has stopped: its last spans were sent as it did.
@@ -179,17 +191,20 @@ def test_a_job_run_by_a_worker_of_its_own_joins_the_trace_that_queued_it(
                 timeout=30,
             )
             assert recovery.status_code == 200
-        assert not mailbox.messages
+        # The job waits for a worker (`received`: reading `messages` would run it).
+        assert job_states(database_url, trace_id) == ["todo"]
         with worker_process(settings) as worker:
             deadline = time.monotonic() + 60
-            while not mailbox.messages:
+            while not mailbox.received:
                 assert time.monotonic() < deadline, "the worker sent no email"
                 time.sleep(0.05)
             # Stopped gracefully, the worker sends its last spans on its way out.
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=30) == 0
 
-    assert mailbox.only()["To"] == FIRST_SUPERUSER
+    [sent_email] = mailbox.received
+    assert sent_email["To"] == FIRST_SUPERUSER
+    assert job_states(database_url, trace_id) == ["succeeded"]
     spans = receiver.trace(trace_id)
     request = server_span(spans)
     assert request.name == "POST /api/v1/password-recovery"

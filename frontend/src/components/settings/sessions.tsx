@@ -24,18 +24,16 @@ export function Sessions() {
     mutationFn: (session: SessionPublic) =>
       usersEndSession({ path: { session_id: session.id }, throwOnError: true }),
     meta: { inlineErrors: true },
-    onSuccess: async (_answer, session) => {
-      toast.success("Logged out", `${describeUserAgent(session.user_agent)} is logged out.`)
-      await refresh()
-    },
+    onSuccess: (_answer, session) =>
+      toast.success("Logged out", `${describeUserAgent(session.user_agent)} is logged out.`),
+    // Ended elsewhere meanwhile (404): the list shows what is live now either way.
+    onSettled: refresh,
   })
   const endOthers = useMutation({
     mutationFn: () => usersEndOtherSessions({ throwOnError: true }),
     meta: { inlineErrors: true },
-    onSuccess: async () => {
-      toast.success("Logged out everywhere else")
-      await refresh()
-    },
+    onSuccess: () => toast.success("Logged out everywhere else"),
+    onSettled: refresh,
   })
   const error = endOne.error ?? endOthers.error ?? sessions.error
 
