@@ -282,11 +282,12 @@ async def confirm_email(
 # names is live. One statement, compiled once.
 _users, _sessions = table_of(User), table_of(UserSession)
 _USER_WITH_SESSION = _users.join(_sessions, _sessions.c.user_id == _users.c.id)
+_NOT_EXPIRED = _sessions.c.expires_at > func.now()
+_LIVE = (_sessions.c.revoked_at.is_(None), _NOT_EXPIRED)
 _SESSION_IS_LIVE = (
     _users.c.id == bindparam("user_id"),
     _sessions.c.id == bindparam("session_id"),
-    _sessions.c.revoked_at.is_(None),
-    _sessions.c.expires_at > func.now(),
+    *_LIVE,
 )
 _SESSION_USER = select(_users).select_from(_USER_WITH_SESSION).where(*_SESSION_IS_LIVE)
 
@@ -424,8 +425,8 @@ async def create_session(
             user_id=user.id,
             expires_at=expires_at,
             method=method[:64],
-            ip=ip[:64] if ip else None,
-            user_agent=agent[:512] if agent else None,
+            ip=ip,
+            user_agent=agent,
         )
         token_hash = security.hash_refresh_token(refresh_token)
         await tx.insert(RefreshToken, token_hash=token_hash, session_id=session.id)
@@ -546,7 +547,6 @@ _LAST_ROTATED = (
     .correlate(_sessions)
     .scalar_subquery()
 )
-_LIVE = (_sessions.c.revoked_at.is_(None), _sessions.c.expires_at > func.now())
 _LIVE_SESSIONS = (
     select(
         _sessions,
@@ -556,12 +556,7 @@ _LIVE_SESSIONS = (
     .order_by(desc("last_used_at"), _sessions.c.id)
     .limit(MAX_LISTED_SESSIONS)
 )
-_REVOKE_LIVE = (
-    update(_sessions)
-    .where(_sessions.c.user_id == bindparam("user_id"), *_LIVE)
-    .values(revoked_at=func.now())
-    .returning(_sessions.c.id)
-)
+_REVOKE_LIVE = _REVOKE_USER_SESSIONS.where(_NOT_EXPIRED).returning(_sessions.c.id)
 _REVOKE_ONE_OF_USER = _REVOKE_LIVE.where(_sessions.c.id == bindparam("id"))
 _REVOKE_OTHERS_OF_USER = _REVOKE_LIVE.where(_sessions.c.id != bindparam("keep"))
 
@@ -629,13 +624,12 @@ async def record(
 ) -> None:
     """Record a security event; inside a transaction it is kept only if the change is."""
     if audit is not None:
-        ip = audit.ip[:64] if audit.ip else None
         await db.insert(
             AuditEvent,
             event_type=event_type,
             actor_id=audit.actor_id,
             target_id=target_id,
-            ip=ip,
+            ip=audit.ip,
             request_id=audit.request_id,
             details=details,
         )

@@ -270,11 +270,14 @@ def team_row(table: type[TableT], *, change: bool = False) -> Any:
 
 
 async def get_audit_context(request: Request) -> AuditContext:
-    """Where the request comes from; routes add who acts with `.by(user_id)`."""
+    """Where the request comes from; routes add who acts with `.by(user_id)`. The
+    address and the user agent are cut to the lengths the tables keep."""
+    ip = request.client.host[:64] if request.client else None
+    agent = request.headers.get("user-agent")
     return AuditContext(
-        ip=request.client.host if request.client else None,
+        ip=ip,
         request_id=current_request_id(),
-        user_agent=request.headers.get("user-agent"),
+        user_agent=agent[:512] if agent else None,
     )
 
 

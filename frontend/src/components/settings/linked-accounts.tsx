@@ -9,6 +9,7 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog"
 import { FormAlert } from "@/components/ui/field"
 import { Spinner } from "@/components/ui/spinner"
 import { useCurrentUser } from "@/hooks/use-current-user"
+import { useProviderDisplay } from "@/hooks/use-provider-display"
 import { errorMessage } from "@/lib/errors"
 import { identitiesQuery, providersQuery } from "@/lib/queries"
 import { signInError } from "@/lib/sign-in"
@@ -41,8 +42,7 @@ export function LinkedAccounts({ linked, error }: { linked?: string; error?: str
       await queryClient.invalidateQueries({ queryKey: identitiesQuery.queryKey })
     },
   })
-  const display = (name: string) =>
-    providers.data?.find((provider) => provider.name === name)?.display ?? name
+  const display = useProviderDisplay()
   const linkedNames = new Set(identities.data?.map((identity) => identity.provider))
   const linkable = (providers.data ?? []).filter((provider) => !linkedNames.has(provider.name))
 

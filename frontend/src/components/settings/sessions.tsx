@@ -5,8 +5,9 @@ import { Badge } from "@/components/ui/badge"
 import { Button } from "@/components/ui/button"
 import { FormAlert } from "@/components/ui/field"
 import { Spinner } from "@/components/ui/spinner"
+import { useProviderDisplay } from "@/hooks/use-provider-display"
 import { errorMessage } from "@/lib/errors"
-import { providersQuery, sessionsQuery } from "@/lib/queries"
+import { sessionsQuery } from "@/lib/queries"
 import { describeMethod, describeUserAgent } from "@/lib/sessions"
 import { toast } from "@/lib/toast"
 import { formatDateTime } from "@/lib/utils"
@@ -16,9 +17,7 @@ import { SettingsSection } from "./section"
 export function Sessions() {
   const queryClient = useQueryClient()
   const sessions = useQuery(sessionsQuery)
-  const providers = useQuery(providersQuery)
-  const display = (name: string) =>
-    providers.data?.find((provider) => provider.name === name)?.display ?? name
+  const display = useProviderDisplay()
   const refresh = () => queryClient.invalidateQueries({ queryKey: sessionsQuery.queryKey })
   const endOne = useMutation({
     mutationFn: (session: SessionPublic) =>
